@@ -1,0 +1,139 @@
+#include "actors/gateway.hpp"
+
+#include "actors/views.hpp"
+#include "cluster/clock.hpp"
+#include "storage/keys.hpp"
+#include "storage/records.hpp"
+
+namespace reel::actors {
+
+namespace {
+
+caf::behavior gateway_behavior(caf::event_based_actor* self) {
+  return {[=](gateway_job& job) { job.run(self); }};
+}
+
+// Requests the entity that `resolve` names. When its activation retired between lookup and
+// delivery (request_receiver_down), asks the directory again once: that spawns a fresh one.
+template <class Resolve, class OnValue, class... Ts>
+void ask(caf::event_based_actor* self, const context& ctx, Resolve resolve, OnValue on_value,
+         std::function<void(error)> on_error, int attempts, Ts... xs) {
+  self->request(resolve(), ctx.cfg.request_timeout, xs...)
+      .then(on_value, [=, &ctx](caf::error& e) {
+        if (e == caf::sec::request_receiver_down && attempts > 1) {
+          ask(self, ctx, resolve, on_value, on_error, attempts - 1, xs...);
+          return;
+        }
+        on_error(from_caf(e));
+      });
+}
+
+template <class T>
+std::function<void(error)> fail_with(reply<T> done) {
+  return [done](error e) { done(std::move(e)); };
+}
+
+}  // namespace
+
+gateway_service::gateway_service(caf::actor_system& sys, context& ctx, revocation_list& revoked)
+    : ctx_(ctx), revoked_(revoked) {
+  for (unsigned i = 0; i < std::max(1u, ctx.cfg.gateway_actors); ++i) gateways_.push_back(sys.spawn(gateway_behavior));
+}
+
+gateway_service::~gateway_service() { stop(); }
+
+void gateway_service::stop() {
+  for (auto& g : gateways_) caf::anon_send_exit(g, caf::exit_reason::user_shutdown);
+  gateways_.clear();
+}
+
+void gateway_service::post(std::function<void(caf::event_based_actor*)> job) {
+  auto& gateway = gateways_[next_.fetch_add(1, std::memory_order_relaxed) % gateways_.size()];
+  caf::anon_send(gateway, gateway_job{std::move(job)});
+}
+
+void gateway_service::register_user(std::string name, std::string password_hash, reply<user_id> done) {
+  post([this, name = std::move(name), hash = std::move(password_hash), done](caf::event_based_actor* self) {
+    auto shard = storage::partition_of(name);
+    ask(self, ctx_, [this, shard] { return ctx_.dir.name_index(shard); }, [done](user_id id) { done(id); },
+        fail_with(done), 2, claim_atom::value, name, hash);
+  });
+}
+
+void gateway_service::find_credentials(std::string name, reply<credentials> done) {
+  post([this, name = std::move(name), done](caf::event_based_actor*) {
+    auto id = find_user_by_name(ctx_.db, name);
+    auto record = id ? load_user(ctx_.db, *id) : std::nullopt;
+    if (!record) return done(make_error(errc::not_found, "user not found"));
+    done(credentials{record->id, record->password_hash});
+  });
+}
+
+void gateway_service::get_user(user_id target, user_id viewer, reply<user_view> done) {
+  post([this, target, viewer, done](caf::event_based_actor*) {
+    auto views = user_views(ctx_.db, {target}, viewer);
+    if (views.empty()) return done(make_error(errc::not_found, "user not found"));
+    done(std::move(views.front()));
+  });
+}
+
+void gateway_service::follow(user_id from, user_id to, follow_action action, reply<success> done) {
+  post([this, from, to, action, done](caf::event_based_actor* self) {
+    if (from == to) return done(make_error(errc::forbidden, "you cannot follow yourself"));
+    if (!load_user(ctx_.db, to)) return done(make_error(errc::not_found, "user to follow not found"));
+    ask(self, ctx_, [this, from] { return ctx_.dir.user(from); }, [done](caf::ok_atom) { done(success{}); },
+        fail_with(done), 2, follow_atom::value, to, action == follow_action::follow);
+  });
+}
+
+void gateway_service::follow_list(user_id owner, user_id viewer, reply<std::vector<user_view>> done) {
+  post([this, owner, viewer, done](caf::event_based_actor*) {
+    if (!load_user(ctx_.db, owner)) return done(make_error(errc::not_found, "user not found"));
+    done(user_views(ctx_.db, following_ids(ctx_.db, owner), viewer));
+  });
+}
+
+void gateway_service::follower_list(user_id owner, user_id viewer, reply<std::vector<user_view>> done) {
+  post([this, owner, viewer, done](caf::event_based_actor*) {
+    if (!load_user(ctx_.db, owner)) return done(make_error(errc::not_found, "user not found"));
+    done(user_views(ctx_.db, follower_ids(ctx_.db, owner), viewer));
+  });
+}
+
+void gateway_service::friend_list(user_id owner, user_id viewer, reply<std::vector<friend_view>> done) {
+  post([this, owner, viewer, done](caf::event_based_actor*) {
+    if (!load_user(ctx_.db, owner)) return done(make_error(errc::not_found, "user not found"));
+    done(friends(ctx_.db, owner, viewer));
+  });
+}
+
+void gateway_service::send_message(user_id from, user_id to, std::string content, reply<success> done) {
+  post([this, from, to, content = std::move(content), done](caf::event_based_actor* self) {
+    if (from == to) return done(make_error(errc::forbidden, "you cannot message yourself"));
+    if (!load_user(ctx_.db, to)) return done(make_error(errc::not_found, "recipient not found"));
+    ask(self, ctx_, [this, from, to] { return ctx_.dir.chat_room(from, to); }, [done](caf::ok_atom) { done(success{}); },
+        fail_with(done), 2, message_atom::value, from, to, content);
+  });
+}
+
+void gateway_service::chat(user_id viewer, user_id other, millis after, reply<std::vector<message_view>> done) {
+  post([this, viewer, other, after, done](caf::event_based_actor*) {
+    if (!load_user(ctx_.db, other)) return done(make_error(errc::not_found, "user not found"));
+    done(chat_after(ctx_.db, viewer, other, after));
+  });
+}
+
+void gateway_service::revoke_token(std::uint64_t token_id, millis expires, reply<success> done) {
+  rocksdb::WriteBatch batch;
+  batch.Put(storage::keys::revoked_token(token_id).str(), storage::encode_revoked_token(expires));
+  // Runs on the commit thread: only memory and the (queued, non-blocking) reply.
+  ctx_.commits.submit(storage::node_partition, std::move(batch), [this, token_id, expires, done](bool durable) {
+    if (!durable) return done(make_error(errc::internal, "write failed"));
+    revoked_.add(token_id, expires, cluster::wall_clock());
+    done(success{});
+  });
+}
+
+bool gateway_service::is_revoked(std::uint64_t token_id) const { return revoked_.contains(token_id); }
+
+}  // namespace reel::actors

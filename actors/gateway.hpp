@@ -1,0 +1,57 @@
+// The edge actors: turn service calls into requests to entity actors and reads of
+// committed state, off the HTTP threads. A call posts a job to one of a few long-lived
+// gateway actors (round robin); every entity request carries the configured timeout.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "actors/directory.hpp"
+#include "actors/revocations.hpp"
+#include "actors/runtime.hpp"
+#include "actors/service.hpp"
+
+namespace reel::actors {
+
+struct gateway_job {
+  std::function<void(caf::event_based_actor*)> run;
+};
+
+}  // namespace reel::actors
+
+// Local only: a job is a closure and never crosses nodes.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(reel::actors::gateway_job)
+
+namespace reel::actors {
+
+class gateway_service final : public service {
+ public:
+  gateway_service(caf::actor_system& sys, context& ctx, revocation_list& revoked);
+  ~gateway_service() override;
+
+  void register_user(std::string name, std::string password_hash, reply<user_id> done) override;
+  void find_credentials(std::string name, reply<credentials> done) override;
+  void get_user(user_id target, user_id viewer, reply<user_view> done) override;
+  void follow(user_id from, user_id to, follow_action action, reply<success> done) override;
+  void follow_list(user_id owner, user_id viewer, reply<std::vector<user_view>> done) override;
+  void follower_list(user_id owner, user_id viewer, reply<std::vector<user_view>> done) override;
+  void friend_list(user_id owner, user_id viewer, reply<std::vector<friend_view>> done) override;
+  void send_message(user_id from, user_id to, std::string content, reply<success> done) override;
+  void chat(user_id viewer, user_id other, millis after, reply<std::vector<message_view>> done) override;
+  void revoke_token(std::uint64_t token_id, millis expires, reply<success> done) override;
+  bool is_revoked(std::uint64_t token_id) const override;
+
+  void stop();
+
+ private:
+  void post(std::function<void(caf::event_based_actor*)> job);
+
+  context& ctx_;
+  revocation_list& revoked_;
+  std::vector<caf::actor> gateways_;
+  std::atomic<std::size_t> next_{0};
+};
+
+}  // namespace reel::actors

@@ -1,0 +1,74 @@
+#include "actors/node.hpp"
+
+#include <fmt/format.h>
+
+#include "actors/directory.hpp"
+#include "actors/gateway.hpp"
+#include "actors/outbox.hpp"
+#include "actors/revocations.hpp"
+#include "cluster/clock.hpp"
+
+namespace reel::actors {
+
+struct node::impl {
+  explicit impl(const node_options& options)
+      : db(storage::store::open(options.data_dir / "db")),
+        commits(*db),
+        ids(*db, options.cfg.node, [] { return cluster::wall_clock(); }),
+        system(caf_config),
+        dir(system),
+        ctx{*db, commits, ids, dir, options.cfg} {
+    revoked.load(*db, cluster::wall_clock());
+    dir.bind(ctx, spawn_outbox_relay(system, ctx, relay));
+    gateway = std::make_unique<gateway_service>(system, ctx, revoked);
+    caf::anon_send(dir.relay(), replay_atom::value);
+  }
+
+  ~impl() {
+    gateway->stop();
+    dir.stop_all();
+    system.await_all_actors_done();
+    commits.stop();
+  }
+
+  std::unique_ptr<storage::store> db;
+  storage::committer commits;
+  cluster::id_generator ids;
+  caf::actor_system_config caf_config;
+  caf::actor_system system;
+  directory dir;
+  context ctx;
+  revocation_list revoked;
+  relay_probe relay;
+  std::unique_ptr<gateway_service> gateway;
+};
+
+node::node(const node_options& options) : impl_(std::make_unique<impl>(options)) {}
+node::~node() = default;
+
+service& node::api() { return *impl_->gateway; }
+
+bool node::ready() const { return impl_->relay.replayed.load(); }
+
+std::string node::metrics() const {
+  const auto& c = impl_->commits.probe();
+  const auto& r = impl_->relay;
+  std::string out;
+  auto metric = [&out](const char* name, const char* type, const char* help, auto value) {
+    out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help, type, value);
+  };
+  metric("reel_commit_groups_total", "counter", "fsync'd group commits", c.groups.load());
+  metric("reel_commit_batches_total", "counter", "actor write batches committed", c.batches.load());
+  metric("reel_commit_failures_total", "counter", "failed group commits", c.failures.load());
+  metric("reel_commit_max_group", "gauge", "largest number of batches in one fsync", c.max_group.load());
+  metric("reel_outbox_delivered_total", "counter", "outbox effects applied by their targets", r.delivered.load());
+  metric("reel_outbox_retries_total", "counter", "outbox deliveries retried", r.retries.load());
+  metric("reel_outbox_pending", "gauge", "outbox effects not yet applied", r.pending.load());
+  metric("reel_actors_active", "gauge", "entity actors in memory", impl_->dir.active_actors());
+  metric("reel_revoked_tokens", "gauge", "revoked tokens not yet expired", impl_->revoked.size());
+  metric("reel_rocksdb_estimated_keys", "gauge", "RocksDB estimate of live keys",
+         impl_->db->property("rocksdb.estimate-num-keys"));
+  return out;
+}
+
+}  // namespace reel::actors

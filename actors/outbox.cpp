@@ -1,0 +1,123 @@
+#include "actors/outbox.hpp"
+
+#include <deque>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "actors/directory.hpp"
+#include "actors/user.hpp"
+#include "storage/records.hpp"
+
+namespace reel::actors {
+
+namespace {
+
+constexpr std::size_t max_batch = 256;
+constexpr auto retry_delay = std::chrono::milliseconds(200);
+
+struct queued {
+  storage::partition_id partition;
+  op_id op;
+  std::string entry;
+  std::optional<caf::typed_response_promise<caf::ok_atom>> waiter;  // none for replayed entries
+};
+
+struct relay_state {
+  std::unordered_map<user_id, std::deque<queued>> queues;
+  std::unordered_set<user_id> in_flight;
+  std::size_t replay_left = 0;
+  bool replaying = false;
+};
+
+using self_ptr = outbox_relay_actor::stateful_pointer<relay_state>;
+
+void pump(self_ptr self, context& ctx, relay_probe& probe, user_id target);
+
+void acknowledged(self_ptr self, context& ctx, relay_probe& probe, user_id target, std::size_t count) {
+  auto& st = self->state;
+  auto& queue = st.queues[target];
+  rocksdb::WriteBatch cleanup;
+  for (std::size_t i = 0; i < count; ++i) {
+    auto& q = queue.front();
+    cleanup.Delete(storage::keys::outbox(q.partition, q.op).str());
+    if (q.waiter) q.waiter->deliver(caf::ok_atom::value);
+    else if (st.replay_left > 0 && --st.replay_left == 0) probe.replayed = true;
+    queue.pop_front();
+  }
+  // Not fsync'd: losing the deletion only redelivers effects that targets ignore.
+  ctx.db.write_buffered(cleanup);
+  probe.delivered += count;
+  probe.pending -= static_cast<std::int64_t>(count);
+  st.in_flight.erase(target);
+  if (queue.empty()) st.queues.erase(target);
+  else pump(self, ctx, probe, target);
+}
+
+void pump(self_ptr self, context& ctx, relay_probe& probe, user_id target) {
+  auto& st = self->state;
+  auto it = st.queues.find(target);
+  if (it == st.queues.end() || it->second.empty() || st.in_flight.count(target)) return;
+  std::vector<std::string> batch;
+  for (auto& q : it->second) {
+    if (batch.size() == max_batch) break;
+    batch.push_back(q.entry);
+  }
+  st.in_flight.insert(target);
+  auto count = batch.size();
+  self->request(ctx.dir.user(target), ctx.cfg.request_timeout, apply_atom::value, std::move(batch))
+      .then([self, &ctx, &probe, target, count](caf::ok_atom) { acknowledged(self, ctx, probe, target, count); },
+            [self, &probe, target](caf::error&) {
+              // Keep the order: the whole queue of this target waits for the retry.
+              ++probe.retries;
+              self->state.in_flight.erase(target);
+              self->delayed_send(self, retry_delay, retry_atom::value, target);
+            });
+}
+
+void enqueue(self_ptr self, relay_probe& probe, queued q, user_id target) {
+  ++probe.pending;
+  self->state.queues[target].push_back(std::move(q));
+}
+
+void replay(self_ptr self, context& ctx, relay_probe& probe) {
+  std::vector<user_id> targets;
+  for (storage::partition_id p = 0; p < storage::partition_count; ++p) {
+    auto prefix = storage::keys::outbox_prefix(p);
+    ctx.db.scan(prefix, prefix.prefix_end(), [&](std::string_view key, std::string_view value) {
+      auto entry = storage::decode_outbox_entry(value);
+      if (!entry) return true;  // unreadable: left in place for an operator, never misapplied
+      enqueue(self, probe, queued{p, entry->op, std::string(value), std::nullopt}, entry->target);
+      targets.push_back(entry->target);
+      ++self->state.replay_left;
+      return true;
+    });
+  }
+  if (self->state.replay_left == 0) probe.replayed = true;
+  for (auto t : targets) pump(self, ctx, probe, t);
+}
+
+outbox_relay_actor::behavior_type relay_behavior(self_ptr self, context* ctx, relay_probe* probe) {
+  return {
+      [=](deliver_atom, storage::partition_id partition, std::string& bytes) {
+        auto rp = self->make_response_promise<caf::ok_atom>();
+        auto entry = storage::decode_outbox_entry(bytes);
+        if (!entry) {
+          rp.deliver(caf_error(errc::internal, "malformed outbox entry"));
+          return rp;
+        }
+        enqueue(self, *probe, queued{partition, entry->op, std::move(bytes), rp}, entry->target);
+        pump(self, *ctx, *probe, entry->target);
+        return rp;
+      },
+      [=](retry_atom, user_id target) { pump(self, *ctx, *probe, target); },
+      [=](replay_atom) { replay(self, *ctx, *probe); },
+  };
+}
+
+}  // namespace
+
+outbox_relay_actor spawn_outbox_relay(caf::actor_system& sys, context& ctx, relay_probe& probe) {
+  return sys.spawn(relay_behavior, &ctx, &probe);
+}
+
+}  // namespace reel::actors

@@ -1,0 +1,116 @@
+// What every entity actor of a node shares: atoms, the node context, error conversion,
+// and the write path (group commit + reply-after-durable) with idle passivation.
+#pragma once
+
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <vector>
+
+#include "actors/settings.hpp"
+#include "cluster/id_generator.hpp"
+#include "schema/errors.hpp"
+#include "storage/committer.hpp"
+#include "storage/store.hpp"
+
+namespace reel::actors {
+
+using follow_atom = caf::atom_constant<caf::atom("follow")>;
+using apply_atom = caf::atom_constant<caf::atom("apply")>;
+using durable_atom = caf::atom_constant<caf::atom("durable")>;
+using message_atom = caf::atom_constant<caf::atom("message")>;
+using claim_atom = caf::atom_constant<caf::atom("claim")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using replay_atom = caf::atom_constant<caf::atom("replay")>;
+using revoke_atom = caf::atom_constant<caf::atom("revoke")>;
+
+// Every entity actor reacts to these: commit completions and its idle timer.
+using entity_actor = caf::typed_actor<caf::reacts_to<durable_atom, std::uint64_t, bool>, caf::reacts_to<caf::tick_atom>>;
+
+caf::error to_caf(const error& e);
+error from_caf(const caf::error& e);
+inline caf::error caf_error(errc code, std::string message = {}) { return to_caf(make_error(code, std::move(message))); }
+
+class directory;
+
+// The node's shared services, alive as long as the actor system.
+struct context {
+  storage::store& db;
+  storage::committer& commits;
+  cluster::id_generator& ids;
+  directory& dir;
+  settings cfg;
+};
+
+// Bookkeeping of one entity actor's writes: each batch gets a sequence number; the commit
+// thread reports durability with (durable_atom, seq, ok) and the continuations run then,
+// in order. Replies that depend on earlier writes wait with after_pending().
+class write_log {
+ public:
+  using continuation = std::function<void(bool durable)>;
+
+  std::uint64_t begin(continuation then) {
+    auto seq = ++last_;
+    waiting_[seq].push_back(std::move(then));
+    return seq;
+  }
+
+  // Runs `then` once everything written so far is durable (at once if nothing is pending).
+  void after_pending(continuation then) {
+    if (waiting_.empty()) then(true);
+    else waiting_.rbegin()->second.push_back(std::move(then));
+  }
+
+  void complete(std::uint64_t seq, bool durable) {
+    auto node = waiting_.extract(seq);
+    if (!node.empty())
+      for (auto& f : node.mapped()) f(durable);
+  }
+
+  bool idle() const { return waiting_.empty(); }
+
+ private:
+  std::uint64_t last_ = 0;
+  std::map<std::uint64_t, std::vector<continuation>> waiting_;
+};
+
+// Submits `batch` through group commit; `then` runs on the actor once it is durable.
+template <class Self>
+void persist(Self* self, context& ctx, write_log& log, storage::partition_id partition, rocksdb::WriteBatch batch,
+             write_log::continuation then) {
+  auto seq = log.begin(std::move(then));
+  auto me = caf::actor_cast<entity_actor>(self);
+  ctx.commits.submit(partition, std::move(batch),
+                     [me, seq](bool durable) { caf::anon_send(me, durable_atom::value, seq, durable); });
+}
+
+// Idle passivation: an entity with nothing pending and no message for `cfg.idle_passivation`
+// leaves the directory and quits; its state is in RocksDB and the next message reactivates it.
+struct idle_timer {
+  std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
+  void touch() { last_active = std::chrono::steady_clock::now(); }
+  bool expired(std::chrono::milliseconds idle) const { return std::chrono::steady_clock::now() - last_active >= idle; }
+};
+
+template <class Self>
+void schedule_idle_check(Self* self, const context& ctx) {
+  self->delayed_send(caf::actor_cast<entity_actor>(self), ctx.cfg.idle_passivation / 2 + std::chrono::milliseconds(1),
+                     caf::tick_atom::value);
+}
+
+// The idle timer's tick: retire (leave the directory, then quit) when idle and not busy.
+template <class Self, class Retire>
+void on_idle_tick(Self* self, const context& ctx, bool busy, Retire retire) {
+  if (!busy && self->state.idle.expired(ctx.cfg.idle_passivation)) {
+    retire();
+    self->quit();
+  } else {
+    schedule_idle_check(self, ctx);
+  }
+}
+
+}  // namespace reel::actors

@@ -1,0 +1,81 @@
+// The actors' message interface as the HTTP edge sees it: plain C++, no CAF.
+//
+// Every call returns at once; its reply callback runs later on an actor thread with the
+// outcome. Every call is bounded by the configured request timeout: a timeout replies
+// errc::unavailable, never hangs. Replies of writes come only after the write is durable.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "schema/errors.hpp"
+#include "schema/ids.hpp"
+
+namespace reel {
+
+template <class T>
+using reply = std::function<void(outcome<T>)>;
+
+// A user as seen by a viewer (API.md "User").
+struct user_view {
+  user_id id;
+  std::string name;
+  std::uint64_t follow_count = 0;
+  std::uint64_t follower_count = 0;
+  bool is_follow = false;  // does the viewer follow this user
+  std::string avatar;
+  std::string background_image;
+  std::string signature;
+  std::uint64_t total_favorited = 0;
+  std::uint64_t work_count = 0;
+  std::uint64_t favorite_count = 0;
+};
+
+struct friend_view {
+  user_view user;
+  std::string message;  // latest message between viewer and friend, "" when none
+  int msg_type = 0;     // 0: the viewer received it, 1: the viewer sent it
+};
+
+struct message_view {
+  message_id id;
+  user_id to;
+  user_id from;
+  std::string content;
+  millis create_time;
+};
+
+struct credentials {
+  user_id id;
+  std::string password_hash;
+};
+
+enum class follow_action { follow, unfollow };
+
+class service {
+ public:
+  virtual ~service() = default;
+
+  // Claims `name` and creates the user; errc::conflict when the name is taken.
+  virtual void register_user(std::string name, std::string password_hash, reply<user_id> done) = 0;
+  // errc::not_found when no such user.
+  virtual void find_credentials(std::string name, reply<credentials> done) = 0;
+
+  virtual void get_user(user_id target, user_id viewer, reply<user_view> done) = 0;
+  virtual void follow(user_id from, user_id to, follow_action action, reply<success> done) = 0;
+  virtual void follow_list(user_id owner, user_id viewer, reply<std::vector<user_view>> done) = 0;
+  virtual void follower_list(user_id owner, user_id viewer, reply<std::vector<user_view>> done) = 0;
+  virtual void friend_list(user_id owner, user_id viewer, reply<std::vector<friend_view>> done) = 0;
+
+  virtual void send_message(user_id from, user_id to, std::string content, reply<success> done) = 0;
+  // Messages between the two users in both directions with create_time > after, ascending.
+  virtual void chat(user_id viewer, user_id other, millis after, reply<std::vector<message_view>> done) = 0;
+
+  // Token revocation: durable before the reply; is_revoked reads memory only (no I/O).
+  virtual void revoke_token(std::uint64_t token_id, millis expires, reply<success> done) = 0;
+  virtual bool is_revoked(std::uint64_t token_id) const = 0;
+};
+
+}  // namespace reel

@@ -1,0 +1,17 @@
+// Tunables of the actor layer (reeld --help lists them).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace reel::actors {
+
+struct settings {
+  std::chrono::milliseconds idle_passivation{60'000};  // entity actor idle time before it is stopped
+  std::chrono::milliseconds request_timeout{5'000};    // every actor request carries it
+  std::uint32_t node = 0;                              // node number in the id layout (0..15)
+  unsigned gateway_actors = 2;                         // edge actors (about one per core)
+  std::size_t max_message_bytes = 4096;
+};
+
+}  // namespace reel::actors

@@ -1,0 +1,56 @@
+#include "app/config.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace reel::app {
+
+std::optional<int> parse(int argc, char** argv, config& c) {
+  CLI::App cli{"reeld: the Reel short-video backend"};
+  cli.set_config("--config", "", "read options from this TOML/INI file (flags override it)");
+  std::string public_url;
+  std::int64_t idle_ms = c.actors.idle_passivation.count();
+  std::int64_t timeout_ms = c.actors.request_timeout.count();
+  std::int64_t token_ttl_s = c.edge.token_ttl.count();
+  std::int64_t idle_conn_s = c.server.idle_timeout.count();
+  cli.add_option("--listen", c.server.listen, "address and port to serve HTTP on")->capture_default_str();
+  cli.add_option("--data-dir", c.data_dir, "directory of the node's data (RocksDB, token secret)")->capture_default_str();
+  cli.add_option("--public-url", public_url, "base URL clients reach this server at (default: http://<listen>)");
+  cli.add_option("--http-threads", c.server.threads, "Pistache reactor threads")->capture_default_str();
+  cli.add_option("--idle-passivation-ms", idle_ms, "stop an entity actor after this long without messages")
+      ->capture_default_str();
+  cli.add_option("--request-timeout-ms", timeout_ms, "timeout of every actor request; then 'unavailable'")
+      ->capture_default_str();
+  cli.add_option("--token-ttl", token_ttl_s, "login token lifetime in seconds")->capture_default_str();
+  cli.add_option("--max-body-bytes", c.edge.max_body_bytes, "largest request body accepted (413 above)")
+      ->capture_default_str();
+  cli.add_option("--max-message-bytes", c.edge.max_message_bytes, "longest chat message in bytes")->capture_default_str();
+  cli.add_option("--idle-connection-timeout", idle_conn_s, "seconds before an idle keep-alive connection is closed")
+      ->capture_default_str();
+  cli.add_option("--rate-limit-rps", c.rate_limit_per_second,
+                 "register/login attempts per second per client address (0 = unlimited)")
+      ->capture_default_str();
+  cli.add_option("--rate-limit-burst", c.rate_limit_burst, "register/login burst per client address")->capture_default_str();
+  cli.add_option("--hash-threads", c.hash_threads, "threads hashing passwords (Argon2id, 64 MiB each)")->capture_default_str();
+  cli.add_option("--hash-queue", c.hash_queue, "password hashes allowed to wait; beyond it 'busy' (503)")
+      ->capture_default_str();
+  cli.add_option("--gateway-actors", c.actors.gateway_actors, "edge actors turning calls into actor messages")
+      ->capture_default_str();
+  cli.add_option("--debug-clock-offset-ms", c.debug_clock_offset_ms, "shift the wall clock (tests: clock set back)")
+      ->group("Testing");
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+  c.actors.idle_passivation = std::chrono::milliseconds(idle_ms);
+  c.actors.request_timeout = std::chrono::milliseconds(timeout_ms);
+  c.actors.max_message_bytes = c.edge.max_message_bytes;
+  c.edge.token_ttl = std::chrono::seconds(token_ttl_s);
+  c.server.idle_timeout = std::chrono::seconds(idle_conn_s);
+  c.server.max_request_bytes = c.edge.max_body_bytes + (64 << 10);  // room for headers
+  c.edge.public_url = public_url.empty() ? "http://" + c.server.listen : public_url;
+  while (c.edge.public_url.size() > 1 && c.edge.public_url.back() == '/') c.edge.public_url.pop_back();
+  return std::nullopt;
+}
+
+}  // namespace reel::app

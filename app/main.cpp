@@ -1,0 +1,61 @@
+// reeld: one Reel node serving the client API over HTTP.
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdio>
+
+#include "app/config.hpp"
+#include "cluster/clock.hpp"
+#include "http/server.hpp"
+
+namespace {
+
+// Blocks SIGINT/SIGTERM in every thread started after this, so sigwait() receives them.
+sigset_t block_shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int run(const reel::app::config& cfg) {
+  auto signals = block_shutdown_signals();
+  reel::cluster::set_clock_offset(cfg.debug_clock_offset_ms);
+  reel::actors::node node({cfg.data_dir, cfg.actors});
+  reel::http::password_pool passwords(cfg.hash_threads, cfg.hash_queue);
+  reel::http::rate_limiter limiter(cfg.rate_limit_per_second, cfg.rate_limit_burst);
+  reel::http::edge edge{node.api(),
+                        reel::http::token_keys::load_or_create(cfg.data_dir / "token.key"),
+                        passwords,
+                        limiter,
+                        cfg.edge,
+                        [&node] { return node.ready(); },
+                        [&node] { return node.metrics(); },
+                        {}};
+  reel::http::server server(cfg.server, edge);
+  server.start();
+  fmt::print("reeld: serving on {} (data in {}, public URL {})\n", cfg.server.listen, cfg.data_dir.string(),
+             cfg.edge.public_url);
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  fmt::print("reeld: signal {}, shutting down\n", sig);
+  // Stop taking requests first; the node then drains its actors and commits what is queued.
+  server.stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  reel::app::config cfg;
+  if (auto code = reel::app::parse(argc, argv, cfg)) return *code;
+  try {
+    return run(cfg);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "reeld: {}\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,77 @@
+#include "http/args.hpp"
+
+#include "cluster/clock.hpp"
+#include "http/json.hpp"
+
+namespace reel::http {
+
+outcome<std::string> text_arg(const request& r, std::string_view name) {
+  auto v = r.args.get(name);
+  if (!v) return make_error(errc::bad_parameter, "missing parameter " + std::string(name));
+  return std::move(*v);
+}
+
+outcome<std::int64_t> int_arg(const request& r, std::string_view name, std::optional<std::int64_t> fallback) {
+  auto v = r.args.get(name);
+  if (!v || v->empty()) {
+    if (fallback) return *fallback;
+    return make_error(errc::bad_parameter, "missing parameter " + std::string(name));
+  }
+  auto n = parse_int(*v);
+  if (!n) return make_error(errc::bad_parameter, "parameter " + std::string(name) + " must be an integer");
+  return *n;
+}
+
+outcome<user_id> user_arg(const request& r, std::string_view name, std::optional<user_id> fallback) {
+  auto n = int_arg(r, name, fallback ? std::optional<std::int64_t>(0) : std::nullopt);
+  if (!n) return n.err();
+  if (n.value() == 0 && fallback) return *fallback;
+  if (n.value() <= 0 || static_cast<std::uint64_t>(n.value()) > max_safe_id)
+    return make_error(errc::bad_parameter, "parameter " + std::string(name) + " is not a valid id");
+  return user_id(static_cast<std::uint64_t>(n.value()));
+}
+
+outcome<token_claims> authenticate(const edge& e, const request& r) {
+  auto token = r.args.get("token");
+  if (!token || token->empty()) return make_error(errc::not_logged_in, "missing token: log in first");
+  auto result = verify(e.keys, *token, cluster::wall_clock().value);
+  if (auto* failure = std::get_if<token_error>(&result)) {
+    return make_error(errc::not_logged_in, *failure == token_error::expired ? "token expired: log in again" : "invalid token");
+  }
+  auto claims = std::get<token_claims>(result);
+  if (e.api.is_revoked(claims.token_id)) return make_error(errc::not_logged_in, "token revoked: log in again");
+  return claims;
+}
+
+user_id viewer_of(const edge& e, const request& r) {
+  auto claims = authenticate(e, r);
+  return claims ? user_id(claims->user_id) : user_id();
+}
+
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    std::uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+    for (std::size_t k = 1; k < len; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    static constexpr std::uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min_cp[len] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return false;
+    i += len;
+  }
+  return true;
+}
+
+void send_json(const responder_ptr& out, const error& e, std::string body) {
+  out->send(info(e.code).http_status, "application/json", std::move(body));
+}
+
+void send_error(const responder_ptr& out, const error& e) { send_json(out, e, json::status(e)); }
+
+}  // namespace reel::http

@@ -1,0 +1,31 @@
+// Typed access to request parameters and the login check, with API errors for bad input.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "http/edge.hpp"
+
+namespace reel::http {
+
+// A required text parameter; errc::bad_parameter when missing.
+outcome<std::string> text_arg(const request& r, std::string_view name);
+// An integer parameter (decimal or exact exponent notation); `fallback` when absent.
+outcome<std::int64_t> int_arg(const request& r, std::string_view name, std::optional<std::int64_t> fallback = std::nullopt);
+// A user id parameter: 1 .. 2^53-1; absent or 0 gives `fallback` when it is set.
+outcome<user_id> user_arg(const request& r, std::string_view name, std::optional<user_id> fallback = std::nullopt);
+
+// The token's claims if it is present, authentic, unexpired and not revoked.
+outcome<token_claims> authenticate(const edge& e, const request& r);
+// For endpoints where the token is optional: the viewer, or 0 for anonymous (also when the
+// token is unusable: a stale token must not break a public read).
+user_id viewer_of(const edge& e, const request& r);
+
+bool valid_utf8(std::string_view s);
+
+// Sends a JSON body with the HTTP status the error's table entry gives.
+void send_json(const responder_ptr& out, const error& e, std::string body);
+void send_error(const responder_ptr& out, const error& e);
+
+}  // namespace reel::http

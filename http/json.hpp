@@ -1,0 +1,25 @@
+// JSON bodies of the client API (API.md "Objects"): exactly the listed keys, no others.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "actors/service.hpp"
+#include "schema/errors.hpp"
+
+namespace reel::http::json {
+
+// {"status_code":N,"status_msg":"..."}
+std::string status(const error& e);
+std::string success();
+// Register and login carry user_id and token on failure too (user_id 0, token "").
+std::string login_result(const error& e, user_id id, const std::string& token);
+
+std::string user(const user_view& u);
+std::string user_list(const std::vector<user_view>& users);
+std::string friend_list(const std::vector<friend_view>& friends);
+std::string message_list(const std::vector<message_view>& messages);
+
+std::string pong();
+
+}  // namespace reel::http::json

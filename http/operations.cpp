@@ -1,0 +1,19 @@
+// Liveness, readiness and metrics.
+#include "http/handlers.hpp"
+
+namespace reel::http {
+
+void handle_ping(edge&, const request&, responder_ptr out) { out->send(200, "application/json", json::pong()); }
+
+void handle_healthz(edge&, const request&, responder_ptr out) { out->send(200, "application/json", R"({"status":"ok"})"); }
+
+void handle_readyz(edge& e, const request&, responder_ptr out) {
+  if (e.ready()) return out->send(200, "application/json", R"({"status":"ready"})");
+  out->send(503, "application/json", R"({"status":"replaying outbox"})");
+}
+
+void handle_metrics(edge& e, const request&, responder_ptr out) {
+  out->send(200, "text/plain; version=0.0.4", e.probe.render() + e.node_metrics());
+}
+
+}  // namespace reel::http

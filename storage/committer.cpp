@@ -1,0 +1,103 @@
+#include "storage/committer.hpp"
+
+#include <algorithm>
+
+#include "storage/records.hpp"
+
+namespace reel::storage {
+
+namespace {
+
+// Copies the records of one batch into another (RocksDB has no public Append).
+struct appender : rocksdb::WriteBatch::Handler {
+  explicit appender(rocksdb::WriteBatch& out) : out(out) {}
+  void Put(const rocksdb::Slice& key, const rocksdb::Slice& value) override { out.Put(key, value); }
+  void Delete(const rocksdb::Slice& key) override { out.Delete(key); }
+  rocksdb::WriteBatch& out;
+};
+
+}  // namespace
+
+committer::committer(store& db) : db_(db) {
+  for (partition_id p = 0; p < partition_count; ++p) {
+    if (auto v = db_.get(keys::partition_meta(p))) applied_seq_[p] = decode_partition_meta(*v).value_or(0);
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+committer::~committer() { stop(); }
+
+void committer::submit(partition_id partition, rocksdb::WriteBatch batch, callback durable) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back({partition, std::move(batch), std::move(durable)});
+      wake_.notify_one();
+      return;
+    }
+  }
+  durable(false);
+}
+
+void committer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+    wake_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+std::uint64_t committer::applied_seq(partition_id p) const {
+  std::lock_guard lock(mutex_);
+  return applied_seq_[p];
+}
+
+void committer::run() {
+  std::vector<pending> group;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      group.swap(queue_);
+    }
+    commit(group);
+    group.clear();
+  }
+}
+
+void committer::commit(std::vector<pending>& group) {
+  rocksdb::WriteBatch merged;
+  std::array<std::uint32_t, partition_count> touched{};
+  for (auto& p : group) {
+    appender copy(merged);
+    p.batch.Iterate(&copy);
+    if (p.partition < partition_count) ++touched[p.partition];
+  }
+  bool ok = true;
+  {
+    std::lock_guard lock(mutex_);
+    for (partition_id p = 0; p < partition_count; ++p) {
+      if (touched[p] == 0) continue;
+      applied_seq_[p] += touched[p];
+      merged.Put(keys::partition_meta(p).str(), encode_partition_meta(applied_seq_[p]));
+    }
+  }
+  try {
+    db_.write_durable(merged);
+  } catch (const std::exception&) {
+    ok = false;
+    probe_.failures.fetch_add(1, std::memory_order_relaxed);
+  }
+  probe_.groups.fetch_add(1, std::memory_order_relaxed);
+  probe_.batches.fetch_add(group.size(), std::memory_order_relaxed);
+  auto size = static_cast<std::uint64_t>(group.size());
+  auto seen = probe_.max_group.load(std::memory_order_relaxed);
+  while (size > seen && !probe_.max_group.compare_exchange_weak(seen, size)) {
+  }
+  for (auto& p : group) p.done(ok);
+}
+
+}  // namespace reel::storage

@@ -1,0 +1,71 @@
+// Group commit: many actors' write batches share one fsync.
+//
+// Batches are applied in submission order (an actor's second batch never lands before its
+// first). The commit thread merges everything queued since the last fsync into one
+// RocksDB write with sync=true, bumps each touched partition's applied-sequence number in
+// the same write, and then runs every batch's callback. A callback runs on the commit
+// thread: it must only hand the result back (e.g. send a message), never block.
+#pragma once
+
+#include <rocksdb/write_batch.h>
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "storage/keys.hpp"
+#include "storage/store.hpp"
+
+namespace reel::storage {
+
+// Counters for /metrics.
+struct commit_probe {
+  std::atomic<std::uint64_t> groups{0};   // fsync'd writes
+  std::atomic<std::uint64_t> batches{0};  // batches submitted by actors
+  std::atomic<std::uint64_t> failures{0};
+  std::atomic<std::uint64_t> max_group{0};
+};
+
+class committer {
+ public:
+  // `durable` is true once the batch is fsync'd, false if the write failed.
+  using callback = std::function<void(bool durable)>;
+
+  explicit committer(store& db);
+  ~committer();
+  committer(const committer&) = delete;
+  committer& operator=(const committer&) = delete;
+
+  void submit(partition_id partition, rocksdb::WriteBatch batch, callback durable);
+
+  // Commits what is queued, then stops the thread. Later submits fail their callbacks.
+  void stop();
+
+  const commit_probe& probe() const { return probe_; }
+  std::uint64_t applied_seq(partition_id p) const;
+
+ private:
+  struct pending {
+    partition_id partition;
+    rocksdb::WriteBatch batch;
+    callback done;
+  };
+
+  void run();
+  void commit(std::vector<pending>& group);
+
+  store& db_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<pending> queue_;
+  bool stopping_ = false;
+  std::array<std::uint64_t, partition_count> applied_seq_{};  // guarded by the commit thread
+  commit_probe probe_;
+  std::thread thread_;
+};
+
+}  // namespace reel::storage

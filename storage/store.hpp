@@ -1,0 +1,53 @@
+// The node's RocksDB: one database, one WAL, default column family.
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace reel::storage {
+
+class store {
+ public:
+  // Opens (creating if needed) the database under `dir`; throws std::runtime_error.
+  static std::unique_ptr<store> open(const std::filesystem::path& dir);
+  ~store();
+
+  std::optional<std::string> get(std::string_view key) const;
+  bool contains(std::string_view key) const;
+  // One value (or nullopt) per key, in the order of `keys`.
+  std::vector<std::optional<std::string>> multi_get(const std::vector<std::string>& keys) const;
+
+  // Calls fn(key, value) for each key in [lower, upper), in order, until fn returns false.
+  template <class Fn>
+  void scan(std::string_view lower, std::string_view upper, Fn&& fn) const {
+    rocksdb::ReadOptions options;
+    rocksdb::Slice upper_slice(upper.data(), upper.size());
+    options.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+    for (it->Seek(rocksdb::Slice(lower.data(), lower.size())); it->Valid(); it->Next()) {
+      auto k = it->key();
+      auto v = it->value();
+      if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) break;
+    }
+  }
+
+  // A synchronous, fsync'd write; the group committer is the only regular caller.
+  void write_durable(rocksdb::WriteBatch& batch);
+  // Without fsync: for bookkeeping whose loss only causes a harmless redo (outbox cleanup).
+  void write_buffered(rocksdb::WriteBatch& batch);
+
+  std::string property(const std::string& name) const;
+
+ private:
+  explicit store(rocksdb::DB* db) : db_(db) {}
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace reel::storage

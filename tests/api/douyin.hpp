@@ -1,0 +1,139 @@
+// The Douyin API as the tests see it: one call per endpoint, the exact shape of every
+// response object, and plain views of users and messages.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+
+namespace reel::test {
+
+// ---- shapes: each returns "" when fine, otherwise what is wrong ----
+
+// Sorted, comma-separated member names of a JSON object.
+std::string keys_of(const rapidjson::Value& object);
+// HTTP 200, application/json, status_code 0, status_msg "success", and exactly the keys
+// status_code, status_msg and `payload_keys`.
+std::string problem_ok(const response& r, std::initializer_list<const char*> payload_keys);
+// HTTP `http_status`, application/json, status_code `code`, non-empty status_msg and no
+// key besides status_code and status_msg.
+std::string problem_error(const response& r, long http_status, std::int64_t code);
+// A failed register/login: like problem_error, plus "user_id": 0 and "token": "".
+std::string problem_auth_error(const response& r, long http_status, std::int64_t code);
+// A JSON number id: an integer in 1 .. 2^53-1.
+std::string problem_id(const rapidjson::Value& value);
+// Exact keys and types of a User, a FriendUser and a Message.
+std::string problem_user(const rapidjson::Value& user);
+std::string problem_friend_user(const rapidjson::Value& user);
+std::string problem_message(const rapidjson::Value& message);
+// problem_ok plus the shape of every element of "user_list" / "message_list".
+std::string problem_user_list(const response& r);
+std::string problem_friend_list(const response& r);
+std::string problem_message_list(const response& r);
+
+#define REEL_EXPECT_NONE_(assert_macro, expr)     \
+  do {                                            \
+    const std::string reel_problem_ = (expr);     \
+    assert_macro(reel_problem_.empty(), reel_problem_); \
+  } while (false)
+#define CHECK_NO_PROBLEM(expr) REEL_EXPECT_NONE_(CHECK_MESSAGE, expr)
+#define REQUIRE_NO_PROBLEM(expr) REEL_EXPECT_NONE_(REQUIRE_MESSAGE, expr)
+#define CHECK_API_OK(r, ...) CHECK_NO_PROBLEM(::reel::test::problem_ok((r), {__VA_ARGS__}))
+#define REQUIRE_API_OK(r, ...) REQUIRE_NO_PROBLEM(::reel::test::problem_ok((r), {__VA_ARGS__}))
+#define CHECK_API_ERROR(r, http, code) CHECK_NO_PROBLEM(::reel::test::problem_error((r), (http), (code)))
+#define CHECK_AUTH_ERROR(r, http, code) \
+  CHECK_NO_PROBLEM(::reel::test::problem_auth_error((r), (http), (code)))
+
+// Reel's status codes (README / API.md table).
+namespace status {
+constexpr std::int64_t ok = 0;
+constexpr std::int64_t bad_parameter = 1;
+constexpr std::int64_t not_logged_in = 2;
+constexpr std::int64_t not_found = 3;
+constexpr std::int64_t forbidden = 4;
+constexpr std::int64_t conflict = 5;
+constexpr std::int64_t rate_limited = 6;
+constexpr std::int64_t too_large = 7;
+constexpr std::int64_t unavailable = 10;
+constexpr std::int64_t busy = 11;
+constexpr std::int64_t unknown_route = 12;
+}  // namespace status
+
+// ---- views ----
+
+struct user_view {
+  std::uint64_t id = 0;
+  std::string name;
+  std::int64_t follow_count = -1;
+  std::int64_t follower_count = -1;
+  bool is_follow = false;
+  std::string signature;
+  std::int64_t total_favorited = -1;
+  std::int64_t work_count = -1;
+  std::int64_t favorite_count = -1;
+  // FriendUser only.
+  std::string message;
+  std::int64_t msg_type = -1;
+};
+
+struct message_view {
+  std::uint64_t id = 0;
+  std::uint64_t to_user_id = 0;
+  std::uint64_t from_user_id = 0;
+  std::string content;
+  std::int64_t create_time = 0;
+};
+
+// Lenient readers (missing members keep defaults); use the shape checks for strictness.
+user_view to_user_view(const rapidjson::Value& user);
+message_view to_message_view(const rapidjson::Value& message);
+std::vector<user_view> user_list_of(const response& r);
+std::vector<message_view> message_list_of(const response& r);
+std::vector<std::uint64_t> ids_of(const std::vector<user_view>& users);
+// An id no user has: above every id in `known` by a margin no registration reaches.
+std::uint64_t absent_user_id(std::initializer_list<std::uint64_t> known);
+
+// ---- one call per endpoint; an empty token means "send no token parameter" ----
+namespace api {
+response ping(http_client& c);
+response user_register(http_client& c, const std::string& username, const std::string& password);
+response user_login(http_client& c, const std::string& username, const std::string& password);
+response user_info(http_client& c, const std::string& token,
+                   std::optional<std::uint64_t> user_id = std::nullopt);
+response relation_action(http_client& c, const std::string& token, std::uint64_t to_user_id,
+                         int action_type);
+response follow(http_client& c, const std::string& token, std::uint64_t to_user_id);
+response unfollow(http_client& c, const std::string& token, std::uint64_t to_user_id);
+response follow_list(http_client& c, std::uint64_t user_id, const std::string& token = "");
+response follower_list(http_client& c, std::uint64_t user_id, const std::string& token = "");
+response friend_list(http_client& c, const std::string& token,
+                     std::optional<std::uint64_t> user_id = std::nullopt);
+response send_message(http_client& c, const std::string& token, std::uint64_t to_user_id,
+                      const std::string& content);
+response chat(http_client& c, const std::string& token, std::uint64_t to_user_id,
+              std::optional<std::int64_t> pre_msg_time = std::nullopt);
+response logout(http_client& c, const std::string& token);
+}  // namespace api
+
+// ---- checked fetches: REQUIRE success and the exact shape, return the views ----
+user_view fetch_user(http_client& c, const std::string& token, std::uint64_t user_id);
+std::vector<user_view> fetch_follow_list(http_client& c, std::uint64_t user_id,
+                                         const std::string& token = "");
+std::vector<user_view> fetch_follower_list(http_client& c, std::uint64_t user_id,
+                                           const std::string& token = "");
+std::vector<user_view> fetch_friend_list(http_client& c, const std::string& token);
+std::vector<message_view> fetch_chat(http_client& c, const std::string& token,
+                                     std::uint64_t to_user_id,
+                                     std::optional<std::int64_t> pre_msg_time = std::nullopt);
+// REQUIRE success of a follow/unfollow/send.
+void must_follow(http_client& c, const account& who, std::uint64_t whom);
+void must_unfollow(http_client& c, const account& who, std::uint64_t whom);
+void must_send(http_client& c, const account& from, std::uint64_t to, const std::string& content);
+
+}  // namespace reel::test

@@ -1,0 +1,168 @@
+// libcurl client of the API tests: one easy handle per object, so consecutive requests
+// reuse one keep-alive connection.
+#include <algorithm>
+#include <csignal>
+#include <stdexcept>
+#include <string_view>
+
+#include "harness.hpp"
+
+namespace reel::test {
+namespace {
+
+// curl_global_init is not thread-safe: run it once before main (and before any test
+// thread exists). SIGPIPE is ignored so that a server dying mid-write is an error code,
+// not the end of the test process.
+struct process_setup {
+  process_setup() {
+    curl_global_init(CURL_GLOBAL_ALL);
+    std::signal(SIGPIPE, SIG_IGN);
+  }
+};
+const process_setup setup_once;
+
+std::size_t append_to_string(char* data, std::size_t size, std::size_t count, void* target) {
+  static_cast<std::string*>(target)->append(data, size * count);
+  return size * count;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> response::int_member(const char* key) const {
+  if (!json_ok || !json.IsObject()) return std::nullopt;
+  auto it = json.FindMember(key);
+  if (it == json.MemberEnd() || !it->value.IsInt64()) return std::nullopt;
+  return it->value.GetInt64();
+}
+
+std::optional<std::int64_t> response::status_code() const { return int_member("status_code"); }
+
+std::string response::string_member(const char* key) const {
+  if (!json_ok || !json.IsObject()) return {};
+  auto it = json.FindMember(key);
+  if (it == json.MemberEnd() || !it->value.IsString()) return {};
+  return {it->value.GetString(), it->value.GetStringLength()};
+}
+
+std::string response::status_msg() const { return string_member("status_msg"); }
+
+std::string response::describe() const {
+  std::string text = request + " -> ";
+  if (!transport_ok()) return text + "transport error: " + curl_error;
+  text += "HTTP " + std::to_string(http_status) + " body: ";
+  constexpr std::size_t shown = 400;
+  text += body.size() > shown ? body.substr(0, shown) + "..." : body;
+  return text;
+}
+
+http_client::http_client(std::string base_url, long timeout_ms)
+    : base_url_(std::move(base_url)), timeout_ms_(timeout_ms), handle_(curl_easy_init()) {
+  if (handle_ == nullptr) throw std::runtime_error("curl_easy_init failed");
+}
+
+http_client::~http_client() { curl_easy_cleanup(handle_); }
+
+std::string http_client::escape(const std::string& text) {
+  char* escaped = curl_easy_escape(handle_, text.data(), static_cast<int>(text.size()));
+  if (escaped == nullptr) throw std::runtime_error("curl_easy_escape failed");
+  std::string out(escaped);
+  curl_free(escaped);
+  return out;
+}
+
+std::string http_client::encode(const params& fields) {
+  std::string out;
+  for (const auto& [key, value] : fields) {
+    if (!out.empty()) out += '&';
+    out += escape(key) + '=' + escape(value);
+  }
+  return out;
+}
+
+std::string http_client::with_query(const std::string& path, const params& query) {
+  return query.empty() ? path : path + '?' + encode(query);
+}
+
+response http_client::get(const std::string& path_and_query) {
+  return perform("GET", path_and_query, nullptr, nullptr, nullptr);
+}
+
+response http_client::get_with_body(const std::string& path_and_query,
+                                    const std::string& content_type, const std::string& body) {
+  return perform("GET", path_and_query, &content_type, &body, nullptr);
+}
+
+response http_client::post_form(const std::string& path, const params& fields) {
+  const std::string content_type = "application/x-www-form-urlencoded";
+  const std::string body = encode(fields);
+  return perform("POST", path, &content_type, &body, nullptr);
+}
+
+response http_client::post_multipart(const std::string& path, const params& fields) {
+  curl_mime* mime = curl_mime_init(handle_);
+  for (const auto& [key, value] : fields) {
+    curl_mimepart* part = curl_mime_addpart(mime);
+    curl_mime_name(part, key.c_str());
+    curl_mime_data(part, value.data(), value.size());
+  }
+  response r = perform("POST", path, nullptr, nullptr, mime);
+  curl_mime_free(mime);
+  return r;
+}
+
+response http_client::post_raw(const std::string& path, const std::string& content_type,
+                               const std::string& body) {
+  return perform("POST", path, &content_type, &body, nullptr);
+}
+
+response http_client::perform(const char* method, const std::string& path_and_query,
+                              const std::string* content_type, const std::string* body,
+                              curl_mime* mime) {
+  response r;
+  r.request = std::string(method) + ' ' + path_and_query;
+  // Reset drops the previous request's options but keeps the live connection.
+  curl_easy_reset(handle_);
+  const std::string url = base_url_ + path_and_query;
+  char error_text[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(handle_, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, error_text);
+  curl_easy_setopt(handle_, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(handle_, CURLOPT_TIMEOUT_MS, timeout_ms_);
+  curl_easy_setopt(handle_, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms_, 5000L));
+  curl_easy_setopt(handle_, CURLOPT_WRITEFUNCTION, append_to_string);
+  curl_easy_setopt(handle_, CURLOPT_WRITEDATA, &r.body);
+  // No "Expect: 100-continue": it would stall every body over 1 KiB by a second.
+  curl_slist* headers = curl_slist_append(nullptr, "Expect:");
+  if (content_type != nullptr) {
+    headers = curl_slist_append(headers, ("Content-Type: " + *content_type).c_str());
+  }
+  curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, headers);
+  if (mime != nullptr) {
+    curl_easy_setopt(handle_, CURLOPT_MIMEPOST, mime);
+  } else if (body != nullptr) {
+    curl_easy_setopt(handle_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+    curl_easy_setopt(handle_, CURLOPT_POSTFIELDS, body->data());
+  }
+  const bool is_get = std::string_view(method) == "GET";
+  if (is_get && (mime != nullptr || body != nullptr)) {
+    curl_easy_setopt(handle_, CURLOPT_CUSTOMREQUEST, "GET");
+  } else if (is_get) {
+    curl_easy_setopt(handle_, CURLOPT_HTTPGET, 1L);
+  }
+  r.curl_code = curl_easy_perform(handle_);
+  curl_slist_free_all(headers);
+  if (r.curl_code != CURLE_OK) {
+    r.curl_error = error_text[0] != '\0' ? error_text : curl_easy_strerror(r.curl_code);
+    return r;
+  }
+  curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &r.http_status);
+  char* type = nullptr;
+  curl_easy_getinfo(handle_, CURLINFO_CONTENT_TYPE, &type);
+  if (type != nullptr) r.content_type = type;
+  curl_easy_getinfo(handle_, CURLINFO_NUM_CONNECTS, &r.new_connections);
+  r.json.Parse(r.body.data(), r.body.size());
+  r.json_ok = !r.json.HasParseError();
+  return r;
+}
+
+}  // namespace reel::test
