@@ -32,8 +32,7 @@ int run(const reel::app::config& cfg) {
                         limiter,
                         cfg.edge,
                         [&node] { return node.ready(); },
-                        [&node] { return node.metrics(); },
-                        {}};
+                        [&node] { return node.metrics(); }};
   reel::http::server server(cfg.server, edge);
   server.start();
   fmt::print("reeld: serving on {} (data in {}, public URL {})\n", cfg.server.listen, cfg.data_dir.string(),
@@ -42,7 +41,9 @@ int run(const reel::app::config& cfg) {
   int sig = 0;
   sigwait(&signals, &sig);
   fmt::print("reeld: signal {}, shutting down\n", sig);
-  // Stop taking requests first; the node then drains its actors and commits what is queued.
+  // Answer what is in flight, stop taking requests; the node then stops its actors and
+  // commits what is queued.
+  server.drain(std::chrono::seconds(10));
   server.stop();
   return 0;
 }

@@ -3,6 +3,7 @@
 // No Pistache here: handlers are plain functions that tests can call.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -50,6 +51,8 @@ struct edge {
   std::function<bool()> ready;
   std::function<std::string()> node_metrics;
   http_probe probe;
+  std::atomic<bool> draining{false};  // shutting down: new requests are refused
+  std::atomic<int> in_flight{0};      // requests not yet answered
 };
 
 using handler = void (*)(edge&, const request&, responder_ptr);

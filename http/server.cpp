@@ -4,6 +4,7 @@
 #include <pistache/http.h>
 
 #include <csignal>
+#include <thread>
 
 #include "http/args.hpp"
 #include "http/json.hpp"
@@ -20,9 +21,18 @@ using clock = std::chrono::steady_clock;
 class pistache_responder final : public responder {
  public:
   pistache_responder(ph::ResponseWriter writer, bool keep_alive, edge& e, std::size_t probe_index)
-      : writer_(std::move(writer)), keep_alive_(keep_alive), edge_(e), probe_index_(probe_index) {}
+      : writer_(std::move(writer)), keep_alive_(keep_alive), edge_(e), probe_index_(probe_index) {
+    edge_.in_flight.fetch_add(1);
+  }
+
+  // Every request is answered: a path that dropped its responder gets an internal error.
+  ~pistache_responder() override {
+    if (!sent_) send_error_body();
+  }
 
   void send(int http_status, std::string_view content_type, std::string body) override {
+    if (sent_) return;
+    sent_ = true;
     // Pistache presets "Connection: close" unless the request said keep-alive, and closes
     // the connection after such a response: HTTP/1.1 is persistent by default.
     writer_.headers().remove<ph::Header::Connection>();
@@ -31,11 +41,18 @@ class pistache_responder final : public responder {
     writer_.send(static_cast<ph::Code>(http_status), body, ph::Mime::MediaType::fromString(std::string(content_type)));
     edge_.probe.observe(probe_index_, http_status,
                         std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - start_));
+    edge_.in_flight.fetch_sub(1);
   }
 
  private:
+  void send_error_body() {
+    auto e = make_error(errc::internal, "the request was dropped");
+    send(info(e.code).http_status, "application/json", json::status(e));
+  }
+
   ph::ResponseWriter writer_;
   bool keep_alive_;
+  bool sent_ = false;
   edge& edge_;
   std::size_t probe_index_;
   clock::time_point start_ = clock::now();
@@ -74,6 +91,7 @@ class pistache_handler final : public ph::Handler {
     auto out = std::make_shared<pistache_responder>(std::move(writer), wants_keep_alive(req), edge_,
                                                     r ? r->probe_index : unknown_route_probe());
     if (!r) return send_error(out, make_error(errc::no_route, "no such route: " + req.resource()));
+    if (edge_.draining.load()) return send_error(out, make_error(errc::unavailable, "shutting down"));
     if (req.body().size() > edge_.cfg.max_body_bytes)
       return send_error(out, make_error(errc::too_large, "request body is larger than the configured limit"));
     try {
@@ -95,7 +113,7 @@ class pistache_handler final : public ph::Handler {
 }  // namespace
 
 struct server::impl {
-  impl(const server_options& options, edge& e) : endpoint(Pistache::Address(options.listen)) {
+  impl(const server_options& options, edge& e) : edge_ref(e), endpoint(Pistache::Address(options.listen)) {
     register_routes(e.probe);
     auto opts = ph::Endpoint::options()
                     .threads(static_cast<int>(options.threads))
@@ -106,7 +124,9 @@ struct server::impl {
     endpoint.init(opts);
     endpoint.setHandler(std::make_shared<pistache_handler>(e));
   }
+  edge& edge_ref;
   ph::Endpoint endpoint;
+  bool stopped = false;
 };
 
 server::server(const server_options& options, edge& e) : impl_(std::make_unique<impl>(options, e)) {
@@ -117,8 +137,18 @@ server::~server() { stop(); }
 
 void server::start() { impl_->endpoint.serveThreaded(); }
 
+void server::drain(std::chrono::milliseconds limit) {
+  auto& e = impl_->edge_ref;
+  e.draining = true;
+  auto deadline = clock::now() + limit;
+  while (e.in_flight.load() > 0 && clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
 void server::stop() {
-  if (impl_) impl_->endpoint.shutdown();
+  if (impl_ && !impl_->stopped) {
+    impl_->stopped = true;
+    impl_->endpoint.shutdown();
+  }
 }
 
 }  // namespace reel::http

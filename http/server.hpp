@@ -21,6 +21,9 @@ class server {
   server(const server_options& options, edge& e);
   ~server();
   void start();  // returns once listening; serves on background threads
+  // Answers new requests with 'unavailable' and waits (at most `limit`) until every request
+  // in flight has been answered.
+  void drain(std::chrono::milliseconds limit);
   void stop();
 
  private:

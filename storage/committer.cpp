@@ -51,7 +51,7 @@ void committer::stop() {
 
 std::uint64_t committer::applied_seq(partition_id p) const {
   std::lock_guard lock(mutex_);
-  return applied_seq_[p];
+  return p < partition_count ? applied_seq_[p] : 0;
 }
 
 void committer::run() {
@@ -76,20 +76,19 @@ void committer::commit(std::vector<pending>& group) {
     p.batch.Iterate(&copy);
     if (p.partition < partition_count) ++touched[p.partition];
   }
-  bool ok = true;
-  {
-    std::lock_guard lock(mutex_);
-    for (partition_id p = 0; p < partition_count; ++p) {
-      if (touched[p] == 0) continue;
-      applied_seq_[p] += touched[p];
-      merged.Put(keys::partition_meta(p).str(), encode_partition_meta(applied_seq_[p]));
-    }
+  for (partition_id p = 0; p < partition_count; ++p) {
+    if (touched[p] > 0) merged.Put(keys::partition_meta(p).str(), encode_partition_meta(applied_seq_[p] + touched[p]));
   }
+  bool ok = true;
   try {
     db_.write_durable(merged);
   } catch (const std::exception&) {
     ok = false;
     probe_.failures.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (ok) {
+    std::lock_guard lock(mutex_);
+    for (partition_id p = 0; p < partition_count; ++p) applied_seq_[p] += touched[p];
   }
   probe_.groups.fetch_add(1, std::memory_order_relaxed);
   probe_.batches.fetch_add(group.size(), std::memory_order_relaxed);

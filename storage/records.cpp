@@ -10,17 +10,19 @@ namespace {
 std::uint64_t ms(millis t) { return static_cast<std::uint64_t>(t.value); }
 millis ms(std::uint64_t v) { return millis(static_cast<std::int64_t>(v)); }
 std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+// Explicit length: the implicit conversion goes through c_str() and would cut at a NUL byte.
+capnp::Text::Reader text(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
 
 }  // namespace
 
 std::string encode(const user_record& r) {
   return encode<schema::UserRecord>([&](schema::UserRecord::Builder b) {
     b.setId(r.id.value);
-    b.setName(r.name);
-    b.setPasswordHash(r.password_hash);
-    b.setSignature(r.signature);
-    b.setAvatar(r.avatar);
-    b.setBackgroundImage(r.background_image);
+    b.setName(text(r.name));
+    b.setPasswordHash(text(r.password_hash));
+    b.setSignature(text(r.signature));
+    b.setAvatar(text(r.avatar));
+    b.setBackgroundImage(text(r.background_image));
     b.setFollowCount(r.follow_count);
     b.setFollowerCount(r.follower_count);
     b.setWorkCount(r.work_count);
@@ -50,7 +52,7 @@ std::string encode(const chat_room_record& r) {
     b.setHighUser(r.high.value);
     b.setLastMessageId(r.last_message.value);
     b.setLastFromUser(r.last_from.value);
-    b.setLastContent(r.last_content);
+    b.setLastContent(text(r.last_content));
     b.setLastTimeMs(ms(r.last_time));
     b.setMessageCount(r.message_count);
   });
@@ -74,7 +76,7 @@ std::string encode(const chat_message_record& r) {
     b.setId(r.id.value);
     b.setFromUser(r.from.value);
     b.setToUser(r.to.value);
-    b.setContent(r.content);
+    b.setContent(text(r.content));
     b.setCreateMs(ms(r.created));
   });
 }
@@ -103,8 +105,8 @@ std::string encode(const outbox_entry& r) {
     } else {
       const auto& create = std::get<create_user>(r.effect);
       auto c = b.initCreateUser();
-      c.setName(create.name);
-      c.setPasswordHash(create.password_hash);
+      c.setName(text(create.name));
+      c.setPasswordHash(text(create.password_hash));
       c.setCreatedMs(ms(create.created));
     }
   });

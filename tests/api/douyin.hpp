@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <source_location>
 #include <string>
 #include <vector>
 
@@ -36,10 +37,12 @@ std::string problem_message(const rapidjson::Value& message);
 std::string problem_user_list(const response& r);
 std::string problem_friend_list(const response& r);
 std::string problem_message_list(const response& r);
+// `problem` followed by the request and its answer (unchanged when empty).
+std::string with_request(const response& r, std::string problem);
 
-#define REEL_EXPECT_NONE_(assert_macro, expr)     \
-  do {                                            \
-    const std::string reel_problem_ = (expr);     \
+#define REEL_EXPECT_NONE_(assert_macro, expr)           \
+  do {                                                  \
+    const std::string reel_problem_ = (expr);           \
     assert_macro(reel_problem_.empty(), reel_problem_); \
   } while (false)
 #define CHECK_NO_PROBLEM(expr) REEL_EXPECT_NONE_(CHECK_MESSAGE, expr)
@@ -47,8 +50,7 @@ std::string problem_message_list(const response& r);
 #define CHECK_API_OK(r, ...) CHECK_NO_PROBLEM(::reel::test::problem_ok((r), {__VA_ARGS__}))
 #define REQUIRE_API_OK(r, ...) REQUIRE_NO_PROBLEM(::reel::test::problem_ok((r), {__VA_ARGS__}))
 #define CHECK_API_ERROR(r, http, code) CHECK_NO_PROBLEM(::reel::test::problem_error((r), (http), (code)))
-#define CHECK_AUTH_ERROR(r, http, code) \
-  CHECK_NO_PROBLEM(::reel::test::problem_auth_error((r), (http), (code)))
+#define CHECK_AUTH_ERROR(r, http, code) CHECK_NO_PROBLEM(::reel::test::problem_auth_error((r), (http), (code)))
 
 // Reel's status codes (README / API.md table).
 namespace status {
@@ -104,36 +106,35 @@ namespace api {
 response ping(http_client& c);
 response user_register(http_client& c, const std::string& username, const std::string& password);
 response user_login(http_client& c, const std::string& username, const std::string& password);
-response user_info(http_client& c, const std::string& token,
-                   std::optional<std::uint64_t> user_id = std::nullopt);
-response relation_action(http_client& c, const std::string& token, std::uint64_t to_user_id,
-                         int action_type);
+response user_info(http_client& c, const std::string& token, std::optional<std::uint64_t> user_id = std::nullopt);
+response relation_action(http_client& c, const std::string& token, std::uint64_t to_user_id, int action_type);
 response follow(http_client& c, const std::string& token, std::uint64_t to_user_id);
 response unfollow(http_client& c, const std::string& token, std::uint64_t to_user_id);
 response follow_list(http_client& c, std::uint64_t user_id, const std::string& token = "");
 response follower_list(http_client& c, std::uint64_t user_id, const std::string& token = "");
-response friend_list(http_client& c, const std::string& token,
-                     std::optional<std::uint64_t> user_id = std::nullopt);
-response send_message(http_client& c, const std::string& token, std::uint64_t to_user_id,
-                      const std::string& content);
+response friend_list(http_client& c, const std::string& token, std::optional<std::uint64_t> user_id = std::nullopt);
+response send_message(http_client& c, const std::string& token, std::uint64_t to_user_id, const std::string& content);
 response chat(http_client& c, const std::string& token, std::uint64_t to_user_id,
               std::optional<std::int64_t> pre_msg_time = std::nullopt);
 response logout(http_client& c, const std::string& token);
 }  // namespace api
 
 // ---- checked fetches: REQUIRE success and the exact shape, return the views ----
-user_view fetch_user(http_client& c, const std::string& token, std::uint64_t user_id);
-std::vector<user_view> fetch_follow_list(http_client& c, std::uint64_t user_id,
-                                         const std::string& token = "");
-std::vector<user_view> fetch_follower_list(http_client& c, std::uint64_t user_id,
-                                           const std::string& token = "");
-std::vector<user_view> fetch_friend_list(http_client& c, const std::string& token);
-std::vector<message_view> fetch_chat(http_client& c, const std::string& token,
-                                     std::uint64_t to_user_id,
-                                     std::optional<std::int64_t> pre_msg_time = std::nullopt);
+// (`where` names the calling test line in failure messages.)
+using here = std::source_location;
+user_view fetch_user(http_client& c, const std::string& token, std::uint64_t user_id, here where = here::current());
+std::vector<user_view> fetch_follow_list(http_client& c, std::uint64_t user_id, const std::string& token = "",
+                                         here where = here::current());
+std::vector<user_view> fetch_follower_list(http_client& c, std::uint64_t user_id, const std::string& token = "",
+                                           here where = here::current());
+std::vector<user_view> fetch_friend_list(http_client& c, const std::string& token, here where = here::current());
+std::vector<message_view> fetch_chat(http_client& c, const std::string& token, std::uint64_t to_user_id,
+                                     std::optional<std::int64_t> pre_msg_time = std::nullopt,
+                                     here where = here::current());
 // REQUIRE success of a follow/unfollow/send.
-void must_follow(http_client& c, const account& who, std::uint64_t whom);
-void must_unfollow(http_client& c, const account& who, std::uint64_t whom);
-void must_send(http_client& c, const account& from, std::uint64_t to, const std::string& content);
+void must_follow(http_client& c, const account& who, std::uint64_t whom, here where = here::current());
+void must_unfollow(http_client& c, const account& who, std::uint64_t whom, here where = here::current());
+void must_send(http_client& c, const account& from, std::uint64_t to, const std::string& content,
+               here where = here::current());
 
 }  // namespace reel::test

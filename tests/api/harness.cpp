@@ -103,8 +103,8 @@ reeld_process::~reeld_process() {
 std::string reeld_process::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
 void reeld_process::spawn(const std::vector<std::string>& extra_args) {
-  std::vector<std::string> args = {REELD_PATH,  "--listen",     "127.0.0.1:" + std::to_string(port_),
-                                   "--data-dir", data_dir_,     "--public-url",
+  std::vector<std::string> args = {REELD_PATH,   "--listen", "127.0.0.1:" + std::to_string(port_),
+                                   "--data-dir", data_dir_,  "--public-url",
                                    base_url()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
@@ -180,9 +180,8 @@ void reeld_process::wait_until_ready() {
     }
     last_probe = r.describe();
     if (std::chrono::steady_clock::now() > deadline) {
-      throw std::runtime_error(
-          "reeld did not answer GET /ping and GET /readyz with HTTP 200 within 30 s on " +
-          base_url() + "; last probe: " + last_probe + "\n--- reeld log tail ---\n" + log_tail());
+      throw std::runtime_error("reeld did not answer GET /ping and GET /readyz with HTTP 200 within 30 s on " +
+                               base_url() + "; last probe: " + last_probe + "\n--- reeld log tail ---\n" + log_tail());
     }
     std::this_thread::sleep_for(poll_interval);
   }
@@ -239,10 +238,10 @@ std::string unique_name(const std::string& prefix) {
   return stem + std::to_string(::getpid() % 100000) + "_" + std::to_string(++counter);
 }
 
-account register_user(http_client& client, const std::string& name,
-                      const std::string& password) {
+account register_user(http_client& client, const std::string& name, const std::string& password,
+                      std::source_location where) {
   response r = client.post_form("/douyin/user/register/", {{"username", name}, {"password", password}});
-  INFO("register ", name, ": ", r.describe());
+  INFO("register ", name, " (called from ", where.file_name(), ":", where.line(), "): ", r.describe());
   REQUIRE(r.status_code() == std::optional<std::int64_t>(0));
   const auto id = r.int_member("user_id");
   REQUIRE(id.has_value());
@@ -252,8 +251,8 @@ account register_user(http_client& client, const std::string& name,
   return account{static_cast<std::uint64_t>(*id), token, name, password};
 }
 
-account register_fresh(http_client& client, const std::string& prefix) {
-  return register_user(client, unique_name(prefix));
+account register_fresh(http_client& client, const std::string& prefix, std::source_location where) {
+  return register_user(client, unique_name(prefix), "secret-pw-1", where);
 }
 
 std::int64_t now_ms() {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <source_location>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,14 +53,12 @@ class http_client {
 
   response get(const std::string& path_and_query);
   // A GET that carries a body (some clients send their form on GET too).
-  response get_with_body(const std::string& path_and_query, const std::string& content_type,
-                         const std::string& body);
+  response get_with_body(const std::string& path_and_query, const std::string& content_type, const std::string& body);
   // application/x-www-form-urlencoded body.
   response post_form(const std::string& path, const params& fields);
   // multipart/form-data with one text part per field.
   response post_multipart(const std::string& path, const params& fields);
-  response post_raw(const std::string& path, const std::string& content_type,
-                    const std::string& body);
+  response post_raw(const std::string& path, const std::string& content_type, const std::string& body);
 
   // Percent-encoding of one component (curl_easy_escape: only unreserved bytes stay).
   std::string escape(const std::string& text);
@@ -71,9 +70,8 @@ class http_client {
   const std::string& base_url() const { return base_url_; }
 
  private:
-  response perform(const char* method, const std::string& path_and_query,
-                   const std::string* content_type, const std::string* body,
-                   curl_mime* mime);
+  response perform(const char* method, const std::string& path_and_query, const std::string* content_type,
+                   const std::string* body, curl_mime* mime);
 
   std::string base_url_;
   long timeout_ms_;
@@ -133,10 +131,11 @@ struct account {
 };
 
 // Registers `name` (form body) and REQUIREs success; returns its id and token.
-account register_user(http_client& client, const std::string& name,
-                      const std::string& password = "secret-pw-1");
+account register_user(http_client& client, const std::string& name, const std::string& password = "secret-pw-1",
+                      std::source_location where = std::source_location::current());
 // Registers a user with a fresh unique name.
-account register_fresh(http_client& client, const std::string& prefix = "u");
+account register_fresh(http_client& client, const std::string& prefix = "u",
+                       std::source_location where = std::source_location::current());
 // A fresh username (<= 32 bytes) unique within this test process.
 std::string unique_name(const std::string& prefix = "u");
 

@@ -87,8 +87,8 @@ response http_client::get(const std::string& path_and_query) {
   return perform("GET", path_and_query, nullptr, nullptr, nullptr);
 }
 
-response http_client::get_with_body(const std::string& path_and_query,
-                                    const std::string& content_type, const std::string& body) {
+response http_client::get_with_body(const std::string& path_and_query, const std::string& content_type,
+                                    const std::string& body) {
   return perform("GET", path_and_query, &content_type, &body, nullptr);
 }
 
@@ -110,14 +110,12 @@ response http_client::post_multipart(const std::string& path, const params& fiel
   return r;
 }
 
-response http_client::post_raw(const std::string& path, const std::string& content_type,
-                               const std::string& body) {
+response http_client::post_raw(const std::string& path, const std::string& content_type, const std::string& body) {
   return perform("POST", path, &content_type, &body, nullptr);
 }
 
-response http_client::perform(const char* method, const std::string& path_and_query,
-                              const std::string* content_type, const std::string* body,
-                              curl_mime* mime) {
+response http_client::perform(const char* method, const std::string& path_and_query, const std::string* content_type,
+                              const std::string* body, curl_mime* mime) {
   response r;
   r.request = std::string(method) + ' ' + path_and_query;
   // Reset drops the previous request's options but keeps the live connection.
@@ -150,6 +148,10 @@ response http_client::perform(const char* method, const std::string& path_and_qu
     curl_easy_setopt(handle_, CURLOPT_HTTPGET, 1L);
   }
   r.curl_code = curl_easy_perform(handle_);
+  // The handle outlives this call: leave it no pointers into this frame.
+  curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(handle_, CURLOPT_WRITEDATA, nullptr);
   curl_slist_free_all(headers);
   if (r.curl_code != CURLE_OK) {
     r.curl_error = error_text[0] != '\0' ? error_text : curl_easy_strerror(r.curl_code);

@@ -77,8 +77,8 @@ bool acknowledged(const response& r, const load_control& control, worker_report&
   return false;
 }
 
-void run_worker(const std::string& base_url, crash_model& model, load_control& control,
-                worker_report& report, std::size_t t, int cycle) {
+void run_worker(const std::string& base_url, crash_model& model, load_control& control, worker_report& report,
+                std::size_t t, int cycle) {
   http_client client(base_url);
   std::mt19937 rng(base_seed + static_cast<std::uint32_t>(100 * cycle) + static_cast<std::uint32_t>(t));
   const auto deadline = std::chrono::steady_clock::now() + load_limit;
@@ -125,7 +125,8 @@ void load_kill_restart(reeld_process& srv, crash_model& model, int cycle) {
   std::vector<std::thread> threads;
   const auto start = std::chrono::steady_clock::now();
   for (std::size_t t = 0; t < thread_count; ++t) {
-    threads.emplace_back(run_worker, srv.base_url(), std::ref(model), std::ref(control), std::ref(reports[t]), t, cycle);
+    threads.emplace_back(run_worker, srv.base_url(), std::ref(model), std::ref(control), std::ref(reports[t]), t,
+                         cycle);
   }
   {
     std::unique_lock lock(control.mutex);
@@ -147,12 +148,13 @@ void load_kill_restart(reeld_process& srv, crash_model& model, int cycle) {
     unexpected.insert(unexpected.end(), report.unexpected.begin(), report.unexpected.end());
     for (auto& m : report.messages) model.messages.push_back(std::move(m));
   }
-  MESSAGE("cycle ", cycle, ": ", control.requests.load(), " requests, ", acked_relations,
-          " acknowledged relation actions, ", acked_messages, " acknowledged messages");
-  CHECK_MESSAGE(mid_load, "the load had ended before the kill");
+  const std::string load = "cycle " + std::to_string(cycle) + ": " + std::to_string(control.requests.load()) +
+                           " requests, " + std::to_string(acked_relations) + " acknowledged relation actions, " +
+                           std::to_string(acked_messages) + " acknowledged messages";
+  CHECK_MESSAGE(mid_load, "the load had ended before the kill; ", load);
   CHECK_MESSAGE(unexpected.empty(), "unexpected answers while reeld was up: ", summary(unexpected));
-  REQUIRE(acked_relations > 0);
-  REQUIRE(acked_messages > 0);
+  REQUIRE_MESSAGE(acked_relations > 0, load);
+  REQUIRE_MESSAGE(acked_messages > 0, load);
   srv.restart();
 }
 
@@ -211,8 +213,8 @@ void verify_relations(http_client& c, crash_model& model) {
     const auto follow_list = fetch_follow_list(c, user.user_id);
     const auto follower_list = fetch_follower_list(c, user.user_id);
     const std::string who = "user " + std::to_string(u);
-    for (const auto& [list, into, what] : {std::tuple{&follow_list, &follows[u], "follow"},
-                                           std::tuple{&follower_list, &followers[u], "follower"}}) {
+    for (const auto& [list, into, what] :
+         {std::tuple{&follow_list, &follows[u], "follow"}, std::tuple{&follower_list, &followers[u], "follower"}}) {
       for (const auto& entry : *list) {
         auto it = index_of.find(entry.id);
         if (it == index_of.end()) {

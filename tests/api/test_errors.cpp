@@ -1,6 +1,7 @@
 // What lies below the API: liveness, unknown routes, body limits, rate limits, and
 // tokens that are missing, forged or expired.
 #include <chrono>
+#include <latch>
 #include <set>
 #include <thread>
 
@@ -12,8 +13,8 @@ namespace {
 
 // Every endpoint that needs a login, called with `token` by `c` on behalf of a user
 // talking to `other`; each must answer "not logged in".
-void check_all_login_endpoints_reject(http_client& c, const std::string& token,
-                                      std::uint64_t own_id, std::uint64_t other) {
+void check_all_login_endpoints_reject(http_client& c, const std::string& token, std::uint64_t own_id,
+                                      std::uint64_t other) {
   INFO("token '", token, "'");
   CHECK_API_ERROR(api::user_info(c, token, own_id), 200, status::not_logged_in);
   CHECK_API_ERROR(api::user_info(c, token), 200, status::not_logged_in);
@@ -44,13 +45,12 @@ TEST_CASE("unknown routes answer 404 with the JSON envelope") {
   reeld_process srv;
   INFO("reeld log tail:\n", srv.log_tail());
   http_client c(srv.base_url());
-  for (const char* path : {"/douyin/nope/", "/nothing", "/douyin/user/extra/", "/douyin/relation/",
-                           "/douyin/message/chat/more/"}) {
+  for (const char* path :
+       {"/douyin/nope/", "/nothing", "/douyin/user/extra/", "/douyin/relation/", "/douyin/message/chat/more/"}) {
     INFO("GET ", path);
     CHECK_API_ERROR(c.get(path), 404, status::unknown_route);
   }
-  CHECK_API_ERROR(c.post_form("/douyin/unknown/action/", {{"token", "x"}}), 404,
-                  status::unknown_route);
+  CHECK_API_ERROR(c.post_form("/douyin/unknown/action/", {{"token", "x"}}), 404, status::unknown_route);
   // The connection is still usable after a 404.
   CHECK(api::ping(c).http_status == 200);
 }
@@ -65,19 +65,18 @@ TEST_CASE("a body over --max-body-bytes answers 413 with the JSON envelope") {
 
   CHECK_API_ERROR(api::send_message(c, a.token, b.user_id, big), 413, status::too_large);
   http_client c2(srv.base_url());
-  CHECK_API_ERROR(c2.post_multipart("/douyin/message/action/", {{"token", a.token},
-                                                                {"to_user_id", std::to_string(b.user_id)},
-                                                                {"action_type", "1"},
-                                                                {"content", big}}),
-                  413, status::too_large);
+  CHECK_API_ERROR(
+      c2.post_multipart(
+          "/douyin/message/action/",
+          {{"token", a.token}, {"to_user_id", std::to_string(b.user_id)}, {"action_type", "1"}, {"content", big}}),
+      413, status::too_large);
 
   // Nothing was stored, and a body under the limit goes through.
   http_client c3(srv.base_url());
   CHECK(fetch_chat(c3, a.token, b.user_id).empty());
   const std::string fits(3000, 'y');
-  CHECK_API_OK(c3.post_form("/douyin/user/register/", {{"username", unique_name("fit")},
-                                                        {"password", "secret-pw-1"},
-                                                        {"padding", fits}}),
+  CHECK_API_OK(c3.post_form("/douyin/user/register/",
+                            {{"username", unique_name("fit")}, {"password", "secret-pw-1"}, {"padding", fits}}),
                "user_id", "token");
   CHECK_API_OK(api::send_message(c3, a.token, b.user_id, "small"));
   CHECK(fetch_chat(c3, b.token, a.user_id).size() == 1);
@@ -104,6 +103,46 @@ TEST_CASE("register beyond the rate limit answers 429") {
   }
   REQUIRE_MESSAGE(limited.has_value(), "no HTTP 429 within 8 registers after the burst of 3");
   CHECK_AUTH_ERROR(*limited, 429, status::rate_limited);
+}
+
+TEST_CASE("password hashing beyond its queue answers busy with 503") {
+  // One hashing thread and one waiting slot (reeld --help: --hash-threads, --hash-queue).
+  reeld_process srv({"--hash-threads", "1", "--hash-queue", "1"});
+  INFO("reeld log tail:\n", srv.log_tail());
+  constexpr std::size_t concurrent = 8;
+  std::vector<std::string> refused;
+  // Eight registers released at once cannot all fit in one slot plus one waiting; a few
+  // rounds only absorb a scheduler that happens to serialise the first one.
+  for (int round = 0; round < 3 && refused.empty(); ++round) {
+    std::vector<std::string> names(concurrent);
+    std::vector<response> results(concurrent);
+    std::latch start(static_cast<std::ptrdiff_t>(concurrent));
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < concurrent; ++i) {
+      names[i] = unique_name("busy");
+      threads.emplace_back([&, i] {
+        http_client own(srv.base_url());
+        start.arrive_and_wait();
+        results[i] = api::user_register(own, names[i], "secret-pw-1");
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    for (std::size_t i = 0; i < concurrent; ++i) {
+      INFO("register of ", names[i]);
+      if (results[i].http_status == 503) {
+        CHECK_AUTH_ERROR(results[i], 503, status::busy);
+        refused.push_back(names[i]);
+      } else {
+        CHECK_API_OK(results[i], "user_id", "token");
+      }
+    }
+  }
+  REQUIRE_MESSAGE(!refused.empty(), "no register was refused as busy");
+  // A refused register created nothing: its name is still free.
+  http_client c(srv.base_url());
+  for (const auto& name : refused) {
+    CHECK_API_OK(api::user_register(c, name, "secret-pw-1"), "user_id", "token");
+  }
 }
 
 TEST_CASE("default settings let 40 registrations through in a burst") {
@@ -148,9 +187,13 @@ TEST_CASE("forged and malformed tokens are rejected") {
   middle = middle == 'A' ? 'B' : 'A';
   std::string flipped_start = a.token;
   flipped_start[0] = flipped_start[0] == 'A' ? 'B' : 'A';
-  const std::vector<std::string> forged = {
-      flipped, flipped_start, a.token.substr(0, a.token.size() - 4), a.token + "AAAA",
-      "garbage", "%00", b.token.substr(0, b.token.size() / 2) + a.token.substr(a.token.size() / 2)};
+  const std::vector<std::string> forged = {flipped,
+                                           flipped_start,
+                                           a.token.substr(0, a.token.size() - 4),
+                                           a.token + "AAAA",
+                                           "garbage",
+                                           "%00",
+                                           b.token.substr(0, b.token.size() / 2) + a.token.substr(a.token.size() / 2)};
   for (const auto& token : forged) {
     if (token == a.token || token == b.token) continue;
     check_all_login_endpoints_reject(c, token, a.user_id, b.user_id);
@@ -168,10 +211,8 @@ TEST_CASE("login endpoints without a token answer not logged in") {
   const account b = register_fresh(c);
   check_all_login_endpoints_reject(c, "", a.user_id, b.user_id);
   // An empty token parameter is the same as none.
-  CHECK_API_ERROR(c.get("/douyin/user/?user_id=" + std::to_string(a.user_id) + "&token="), 200,
-                  status::not_logged_in);
-  CHECK_API_ERROR(c.post_form("/douyin/relation/action/", {{"token", ""},
-                                                           {"to_user_id", std::to_string(b.user_id)},
-                                                           {"action_type", "1"}}),
+  CHECK_API_ERROR(c.get("/douyin/user/?user_id=" + std::to_string(a.user_id) + "&token="), 200, status::not_logged_in);
+  CHECK_API_ERROR(c.post_form("/douyin/relation/action/",
+                              {{"token", ""}, {"to_user_id", std::to_string(b.user_id)}, {"action_type", "1"}}),
                   200, status::not_logged_in);
 }

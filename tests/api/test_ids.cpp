@@ -24,8 +24,7 @@ phase_result create_some(http_client& c, const std::string& tag, const account* 
     out.ids.push_back(out.users.back().user_id);
   }
   const auto& u = out.users;
-  const std::vector<std::pair<std::size_t, std::size_t>> sends = {{0, 1}, {1, 0}, {0, 1},
-                                                                  {2, 3}, {3, 2}, {1, 2}};
+  const std::vector<std::pair<std::size_t, std::size_t>> sends = {{0, 1}, {1, 0}, {0, 1}, {2, 3}, {3, 2}, {1, 2}};
   for (const auto& [from, to] : sends) must_send(c, u[from], u[to].user_id, tag + " message");
   for (const auto& [x, y] : std::vector<std::pair<std::size_t, std::size_t>>{{0, 1}, {2, 3}, {1, 2}}) {
     for (const auto& m : fetch_chat(c, u[x].token, u[y].user_id)) out.ids.push_back(m.id);
@@ -69,8 +68,8 @@ TEST_CASE("ids stay unique and growing across restarts with the clock set back")
   srv.restart(clock_back_one_day);
   check_still_there(c, first.users);
   const phase_result second = create_some(c, "p2", &first.users[0]);
-  CHECK_MESSAGE(min_of(second.ids) > max_of(all), "largest id before the restart ", max_of(all),
-                ", smallest after ", min_of(second.ids));
+  CHECK_MESSAGE(min_of(second.ids) > max_of(all), "largest id before the restart ", max_of(all), ", smallest after ",
+                min_of(second.ids));
   all.insert(all.end(), second.ids.begin(), second.ids.end());
 
   // Crash, and again one day back.
@@ -79,16 +78,16 @@ TEST_CASE("ids stay unique and growing across restarts with the clock set back")
   check_still_there(c, first.users);
   check_still_there(c, second.users);
   const phase_result third = create_some(c, "p3", &second.users[1]);
-  CHECK_MESSAGE(min_of(third.ids) > max_of(all), "largest id before the crash ", max_of(all),
-                ", smallest after ", min_of(third.ids));
+  CHECK_MESSAGE(min_of(third.ids) > max_of(all), "largest id before the crash ", max_of(all), ", smallest after ",
+                min_of(third.ids));
   all.insert(all.end(), third.ids.begin(), third.ids.end());
 
   // Back to the real clock after a crash: still nothing reused.
   srv.kill9();
   srv.restart();
   const phase_result fourth = create_some(c, "p4", &third.users[2]);
-  CHECK_MESSAGE(min_of(fourth.ids) > max_of(all), "largest id before the crash ", max_of(all),
-                ", smallest after ", min_of(fourth.ids));
+  CHECK_MESSAGE(min_of(fourth.ids) > max_of(all), "largest id before the crash ", max_of(all), ", smallest after ",
+                min_of(fourth.ids));
   all.insert(all.end(), fourth.ids.begin(), fourth.ids.end());
 
   const std::set<std::uint64_t> distinct(all.begin(), all.end());

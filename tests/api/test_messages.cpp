@@ -115,31 +115,27 @@ TEST_CASE("message action rejects bad input and stores nothing") {
   const std::string to = std::to_string(b.user_id);
 
   CHECK_API_ERROR(api::send_message(c, a.token, b.user_id, ""), 200, status::bad_parameter);
-  CHECK_API_ERROR(c.post_form(path, {{"token", a.token}, {"to_user_id", to}, {"action_type", "1"}}),
-                  200, status::bad_parameter);
+  CHECK_API_ERROR(c.post_form(path, {{"token", a.token}, {"to_user_id", to}, {"action_type", "1"}}), 200,
+                  status::bad_parameter);
   for (const char* action : {"2", "0", "x", ""}) {
     INFO("action_type='", action, "'");
-    CHECK_API_ERROR(c.post_form(path, {{"token", a.token},
-                                       {"to_user_id", to},
-                                       {"action_type", action},
-                                       {"content", "hi"}}),
-                    200, status::bad_parameter);
+    CHECK_API_ERROR(
+        c.post_form(path, {{"token", a.token}, {"to_user_id", to}, {"action_type", action}, {"content", "hi"}}), 200,
+        status::bad_parameter);
   }
   CHECK_API_ERROR(c.post_form(path, {{"token", a.token}, {"action_type", "1"}, {"content", "hi"}}), 200,
                   status::bad_parameter);
-  CHECK_API_ERROR(c.post_form(path, {{"token", a.token}, {"to_user_id", "nope"}, {"action_type", "1"},
-                                     {"content", "hi"}}),
-                  200, status::bad_parameter);
-  CHECK_API_ERROR(api::send_message(c, a.token, absent_user_id({a.user_id, b.user_id}), "hi"), 200,
-                  status::not_found);
+  CHECK_API_ERROR(
+      c.post_form(path, {{"token", a.token}, {"to_user_id", "nope"}, {"action_type", "1"}, {"content", "hi"}}), 200,
+      status::bad_parameter);
+  CHECK_API_ERROR(api::send_message(c, a.token, absent_user_id({a.user_id, b.user_id}), "hi"), 200, status::not_found);
   CHECK_API_ERROR(api::send_message(c, a.token, a.user_id, "hi me"), 200, status::forbidden);
   CHECK_API_ERROR(api::send_message(c, "", b.user_id, "hi"), 200, status::not_logged_in);
 
   CHECK_API_ERROR(api::chat(c, "", b.user_id), 200, status::not_logged_in);
-  CHECK_API_ERROR(c.get(c.with_query("/douyin/message/chat/", {{"token", a.token}, {"to_user_id", "x"}})),
-                  200, status::bad_parameter);
-  CHECK_API_ERROR(c.get(c.with_query("/douyin/message/chat/", {{"token", a.token}})), 200,
+  CHECK_API_ERROR(c.get(c.with_query("/douyin/message/chat/", {{"token", a.token}, {"to_user_id", "x"}})), 200,
                   status::bad_parameter);
+  CHECK_API_ERROR(c.get(c.with_query("/douyin/message/chat/", {{"token", a.token}})), 200, status::bad_parameter);
 
   CHECK(fetch_chat(c, a.token, b.user_id).empty());
   CHECK(fetch_chat(c, b.token, a.user_id).empty());
@@ -164,10 +160,9 @@ TEST_CASE("message content round-trips byte for byte") {
   }
   next_millisecond();
   const std::string by_parts = "multipart \xc3\xa9t\xc3\xa9 & more";
-  REQUIRE_API_OK(c.post_multipart("/douyin/message/action/", {{"token", b.token},
-                                                              {"to_user_id", std::to_string(a.user_id)},
-                                                              {"action_type", "1"},
-                                                              {"content", by_parts}}));
+  REQUIRE_API_OK(c.post_multipart(
+      "/douyin/message/action/",
+      {{"token", b.token}, {"to_user_id", std::to_string(a.user_id)}, {"action_type", "1"}, {"content", by_parts}}));
   auto expected = contents;
   expected.push_back(by_parts);
   CHECK(contents_of(fetch_chat(c, b.token, a.user_id)) == expected);

@@ -25,12 +25,12 @@ std::string exponent_15(std::uint64_t value) {
 // `value` in the shortest scientific form that round-trips, like "1.680703713e+09".
 std::string exponent_shortest(std::uint64_t value) {
   char text[64];
-  const auto result = std::to_chars(text, text + sizeof text, static_cast<double>(value),
-                                    std::chars_format::scientific);
+  const auto result =
+      std::to_chars(text, text + sizeof text, static_cast<double>(value), std::chars_format::scientific);
   REQUIRE(result.ec == std::errc());
   const std::string out(text, result.ptr);
-  REQUIRE_MESSAGE(static_cast<std::uint64_t>(std::strtod(out.c_str(), nullptr)) == value, out,
-                  " does not round-trip ", value);
+  REQUIRE_MESSAGE(static_cast<std::uint64_t>(std::strtod(out.c_str(), nullptr)) == value, out, " does not round-trip ",
+                  value);
   return out;
 }
 
@@ -41,30 +41,27 @@ TEST_CASE("parameters are read from the query string of a POST") {
   INFO("reeld log tail:\n", srv.log_tail());
   http_client c(srv.base_url());
   const std::string name = unique_name("q");
-  response reg = c.post_raw(
-      c.with_query("/douyin/user/register/", {{"username", name}, {"password", "secret-pw-1"}}),
-      form_type, "");
+  response reg = c.post_raw(c.with_query("/douyin/user/register/", {{"username", name}, {"password", "secret-pw-1"}}),
+                            form_type, "");
   REQUIRE_API_OK(reg, "user_id", "token");
-  const account a{static_cast<std::uint64_t>(reg.int_member("user_id").value_or(0)),
-                  reg.string_member("token"), name, "secret-pw-1"};
+  const account a{static_cast<std::uint64_t>(reg.int_member("user_id").value_or(0)), reg.string_member("token"), name,
+                  "secret-pw-1"};
   const account b = register_fresh(c);
 
-  response login = c.post_raw(
-      c.with_query("/douyin/user/login/", {{"username", name}, {"password", "secret-pw-1"}}),
-      form_type, "");
+  response login =
+      c.post_raw(c.with_query("/douyin/user/login/", {{"username", name}, {"password", "secret-pw-1"}}), form_type, "");
   CHECK_API_OK(login, "user_id", "token");
   CHECK(login.int_member("user_id") == reg.int_member("user_id"));
 
   const std::string to = std::to_string(b.user_id);
-  CHECK_API_OK(c.post_raw(c.with_query("/douyin/relation/action/",
-                                       {{"token", a.token}, {"to_user_id", to}, {"action_type", "1"}}),
-                          form_type, ""));
+  CHECK_API_OK(c.post_raw(
+      c.with_query("/douyin/relation/action/", {{"token", a.token}, {"to_user_id", to}, {"action_type", "1"}}),
+      form_type, ""));
   CHECK(ids_of(fetch_follow_list(c, a.user_id)) == std::vector<std::uint64_t>{b.user_id});
-  CHECK_API_OK(c.post_raw(c.with_query("/douyin/message/action/", {{"token", a.token},
-                                                                   {"to_user_id", to},
-                                                                   {"action_type", "1"},
-                                                                   {"content", "via query"}}),
-                          form_type, ""));
+  CHECK_API_OK(
+      c.post_raw(c.with_query("/douyin/message/action/",
+                              {{"token", a.token}, {"to_user_id", to}, {"action_type", "1"}, {"content", "via query"}}),
+                 form_type, ""));
   const auto messages = fetch_chat(c, b.token, a.user_id);
   REQUIRE(messages.size() == 1);
   CHECK(messages[0].content == "via query");
@@ -75,27 +72,23 @@ TEST_CASE("parameters are read from multipart text parts") {
   INFO("reeld log tail:\n", srv.log_tail());
   http_client c(srv.base_url());
   const std::string name = unique_name("mp");
-  response reg = c.post_multipart("/douyin/user/register/",
-                                  {{"username", name}, {"password", "secret-pw-1"}});
+  response reg = c.post_multipart("/douyin/user/register/", {{"username", name}, {"password", "secret-pw-1"}});
   REQUIRE_API_OK(reg, "user_id", "token");
-  const account a{static_cast<std::uint64_t>(reg.int_member("user_id").value_or(0)),
-                  reg.string_member("token"), name, "secret-pw-1"};
+  const account a{static_cast<std::uint64_t>(reg.int_member("user_id").value_or(0)), reg.string_member("token"), name,
+                  "secret-pw-1"};
   const account b = register_fresh(c);
 
-  response login = c.post_multipart("/douyin/user/login/",
-                                    {{"username", name}, {"password", "secret-pw-1"}});
+  response login = c.post_multipart("/douyin/user/login/", {{"username", name}, {"password", "secret-pw-1"}});
   CHECK_API_OK(login, "user_id", "token");
   CHECK(login.int_member("user_id") == reg.int_member("user_id"));
 
   const std::string to = std::to_string(b.user_id);
-  CHECK_API_OK(c.post_multipart("/douyin/relation/action/",
-                                {{"token", a.token}, {"to_user_id", to}, {"action_type", "1"}}));
+  CHECK_API_OK(
+      c.post_multipart("/douyin/relation/action/", {{"token", a.token}, {"to_user_id", to}, {"action_type", "1"}}));
   CHECK(ids_of(fetch_follower_list(c, b.user_id)) == std::vector<std::uint64_t>{a.user_id});
   const std::string content = "multipart \xe4\xbd\xa0\xe5\xa5\xbd a+b&c=d";
-  CHECK_API_OK(c.post_multipart("/douyin/message/action/", {{"token", a.token},
-                                                            {"to_user_id", to},
-                                                            {"action_type", "1"},
-                                                            {"content", content}}));
+  CHECK_API_OK(c.post_multipart("/douyin/message/action/",
+                                {{"token", a.token}, {"to_user_id", to}, {"action_type", "1"}, {"content", content}}));
   const auto messages = fetch_chat(c, a.token, b.user_id);
   REQUIRE(messages.size() == 1);
   CHECK(messages[0].content == content);
@@ -107,9 +100,9 @@ TEST_CASE("the query string wins over the body") {
   http_client c(srv.base_url());
   const std::string query_name = unique_name("qwin");
   const std::string body_name = unique_name("bwin");
-  response reg = c.post_raw(
-      c.with_query("/douyin/user/register/", {{"username", query_name}, {"password", "secret-pw-1"}}),
-      form_type, c.encode({{"username", body_name}, {"password", "other-pw-22"}}));
+  response reg =
+      c.post_raw(c.with_query("/douyin/user/register/", {{"username", query_name}, {"password", "secret-pw-1"}}),
+                 form_type, c.encode({{"username", body_name}, {"password", "other-pw-22"}}));
   REQUIRE_API_OK(reg, "user_id", "token");
   const auto id = static_cast<std::uint64_t>(reg.int_member("user_id").value_or(0));
   CHECK(fetch_user(c, reg.string_member("token"), id).name == query_name);
@@ -117,22 +110,20 @@ TEST_CASE("the query string wins over the body") {
   CHECK_AUTH_ERROR(api::user_login(c, query_name, "other-pw-22"), 200, status::not_logged_in);
 
   // Right password in the query, wrong one in the body: success; and the other way round.
-  CHECK_API_OK(c.post_raw(c.with_query("/douyin/user/login/",
-                                       {{"username", query_name}, {"password", "secret-pw-1"}}),
+  CHECK_API_OK(c.post_raw(c.with_query("/douyin/user/login/", {{"username", query_name}, {"password", "secret-pw-1"}}),
                           form_type, c.encode({{"username", query_name}, {"password", "wrong-pw-00"}})),
                "user_id", "token");
-  CHECK_AUTH_ERROR(c.post_raw(c.with_query("/douyin/user/login/",
-                                           {{"username", query_name}, {"password", "wrong-pw-00"}}),
-                              form_type, c.encode({{"username", query_name}, {"password", "secret-pw-1"}})),
-                   200, status::not_logged_in);
+  CHECK_AUTH_ERROR(
+      c.post_raw(c.with_query("/douyin/user/login/", {{"username", query_name}, {"password", "wrong-pw-00"}}),
+                 form_type, c.encode({{"username", query_name}, {"password", "secret-pw-1"}})),
+      200, status::not_logged_in);
 
   // Query against multipart parts: follow b (query), not unfollow c (parts).
   const account a{id, reg.string_member("token"), query_name, "secret-pw-1"};
   const account b = register_fresh(c);
   const account d = register_fresh(c);
   CHECK_API_OK(c.post_multipart(
-      c.with_query("/douyin/relation/action/",
-                   {{"to_user_id", std::to_string(b.user_id)}, {"action_type", "1"}}),
+      c.with_query("/douyin/relation/action/", {{"to_user_id", std::to_string(b.user_id)}, {"action_type", "1"}}),
       {{"token", a.token}, {"to_user_id", std::to_string(d.user_id)}, {"action_type", "2"}}));
   CHECK(ids_of(fetch_follow_list(c, a.user_id)) == std::vector<std::uint64_t>{b.user_id});
 }
@@ -143,18 +134,17 @@ TEST_CASE("a repeated query key takes its first value") {
   http_client c(srv.base_url());
   const account a = register_fresh(c);
   const account b = register_fresh(c);
-  response r = c.get(c.with_query("/douyin/user/", {{"user_id", std::to_string(b.user_id)},
-                                                    {"user_id", std::to_string(a.user_id)},
-                                                    {"token", a.token}}));
+  response r = c.get(c.with_query(
+      "/douyin/user/",
+      {{"user_id", std::to_string(b.user_id)}, {"user_id", std::to_string(a.user_id)}, {"token", a.token}}));
   REQUIRE_API_OK(r, "user");
   CHECK(to_user_view(r.json["user"]).id == b.user_id);
 
   const std::string first = unique_name("first");
   const std::string second = unique_name("second");
-  response reg = c.post_raw(c.with_query("/douyin/user/register/", {{"username", first},
-                                                                     {"username", second},
-                                                                     {"password", "secret-pw-1"}}),
-                            form_type, "");
+  response reg = c.post_raw(
+      c.with_query("/douyin/user/register/", {{"username", first}, {"username", second}, {"password", "secret-pw-1"}}),
+      form_type, "");
   REQUIRE_API_OK(reg, "user_id", "token");
   const auto id = static_cast<std::uint64_t>(reg.int_member("user_id").value_or(0));
   CHECK(fetch_user(c, reg.string_member("token"), id).name == first);
@@ -166,8 +156,8 @@ TEST_CASE("percent-encoding and plus are decoded") {
   http_client c(srv.base_url());
   // "hello world ü+1" with '+' for spaces in the query; password "pass+word 1".
   const std::string name = "hello world \xc3\xbc+1";
-  response reg = c.post_raw("/douyin/user/register/?username=hello+world+%C3%BC%2B1&password=pass%2Bword+1",
-                            form_type, "");
+  response reg =
+      c.post_raw("/douyin/user/register/?username=hello+world+%C3%BC%2B1&password=pass%2Bword+1", form_type, "");
   REQUIRE_API_OK(reg, "user_id", "token");
   const auto id = static_cast<std::uint64_t>(reg.int_member("user_id").value_or(0));
   const account a{id, reg.string_member("token"), name, "pass+word 1"};
@@ -177,8 +167,8 @@ TEST_CASE("percent-encoding and plus are decoded") {
   CHECK_API_OK(login, "user_id", "token");
   CHECK(login.int_member("user_id") == reg.int_member("user_id"));
   // ... and through a hand-written form body using '+' for spaces.
-  response login2 = c.post_raw("/douyin/user/login/", form_type,
-                               "username=hello+world+%c3%bc%2b1&password=pass%2Bword+1");
+  response login2 =
+      c.post_raw("/douyin/user/login/", form_type, "username=hello+world+%c3%bc%2b1&password=pass%2Bword+1");
   CHECK_API_OK(login2, "user_id", "token");
   CHECK(login2.int_member("user_id") == reg.int_member("user_id"));
 
@@ -207,18 +197,15 @@ TEST_CASE("integer parameters accept exact exponent notation") {
     REQUIRE_API_OK(r, "user");
     CHECK(to_user_view(r.json["user"]).id == b.user_id);
   }
-  CHECK_API_OK(c.post_form("/douyin/relation/action/",
-                           {{"token", a.token}, {"to_user_id", b_15}, {"action_type", "1"}}));
+  CHECK_API_OK(
+      c.post_form("/douyin/relation/action/", {{"token", a.token}, {"to_user_id", b_15}, {"action_type", "1"}}));
   CHECK(fetch_user(c, a.token, b.user_id).follower_count == 1);
-  response follows = c.get(c.with_query("/douyin/relation/follow/list/",
-                                        {{"user_id", exponent_15(a.user_id)}}));
+  response follows = c.get(c.with_query("/douyin/relation/follow/list/", {{"user_id", exponent_15(a.user_id)}}));
   CHECK_NO_PROBLEM(problem_user_list(follows));
   CHECK(ids_of(user_list_of(follows)) == std::vector<std::uint64_t>{b.user_id});
 
-  CHECK_API_OK(c.post_form("/douyin/message/action/", {{"token", a.token},
-                                                       {"to_user_id", b_short},
-                                                       {"action_type", "1"},
-                                                       {"content", "first"}}));
+  CHECK_API_OK(c.post_form("/douyin/message/action/",
+                           {{"token", a.token}, {"to_user_id", b_short}, {"action_type", "1"}, {"content", "first"}}));
   next_millisecond();
   must_send(c, a, b.user_id, "second");
   const auto all = fetch_chat(c, a.token, b.user_id);
@@ -235,9 +222,9 @@ TEST_CASE("integer parameters accept exact exponent notation") {
   // Not integers, or not numbers at all.
   for (const char* bad : {"1.5e+00", "12abc", "abc", "0x10", "1e", "--1"}) {
     INFO("to_user_id=", bad);
-    CHECK_API_ERROR(c.post_form("/douyin/relation/action/",
-                                {{"token", a.token}, {"to_user_id", bad}, {"action_type", "1"}}),
-                    200, status::bad_parameter);
+    CHECK_API_ERROR(
+        c.post_form("/douyin/relation/action/", {{"token", a.token}, {"to_user_id", bad}, {"action_type", "1"}}), 200,
+        status::bad_parameter);
   }
   CHECK(fetch_user(c, a.token, a.user_id).follow_count == 1);
 }
@@ -293,22 +280,19 @@ TEST_CASE("paths answer with and without the trailing slash") {
   CHECK(with.body == without.body);
 
   const std::string name = unique_name("slash");
-  CHECK_API_OK(c.post_form("/douyin/user/register", {{"username", name}, {"password", "secret-pw-1"}}),
-               "user_id", "token");
-  CHECK_API_OK(c.post_form("/douyin/user/login", {{"username", name}, {"password", "secret-pw-1"}}),
-               "user_id", "token");
-  CHECK_API_OK(c.post_form("/douyin/relation/action",
-                           {{"token", a.token}, {"to_user_id", b_id}, {"action_type", "1"}}));
-  CHECK_API_OK(c.post_form("/douyin/relation/action",
-                           {{"token", b.token}, {"to_user_id", a_id}, {"action_type", "1"}}));
+  CHECK_API_OK(c.post_form("/douyin/user/register", {{"username", name}, {"password", "secret-pw-1"}}), "user_id",
+               "token");
+  CHECK_API_OK(c.post_form("/douyin/user/login", {{"username", name}, {"password", "secret-pw-1"}}), "user_id",
+               "token");
+  CHECK_API_OK(
+      c.post_form("/douyin/relation/action", {{"token", a.token}, {"to_user_id", b_id}, {"action_type", "1"}}));
+  CHECK_API_OK(
+      c.post_form("/douyin/relation/action", {{"token", b.token}, {"to_user_id", a_id}, {"action_type", "1"}}));
   CHECK_NO_PROBLEM(problem_user_list(c.get("/douyin/relation/follow/list?user_id=" + a_id)));
   CHECK_NO_PROBLEM(problem_user_list(c.get("/douyin/relation/follower/list?user_id=" + a_id)));
-  CHECK_NO_PROBLEM(problem_friend_list(
-      c.get(c.with_query("/douyin/relation/friend/list", {{"token", a.token}}))));
-  CHECK_API_OK(c.post_form("/douyin/message/action", {{"token", a.token},
-                                                      {"to_user_id", b_id},
-                                                      {"action_type", "1"},
-                                                      {"content", "no slash"}}));
+  CHECK_NO_PROBLEM(problem_friend_list(c.get(c.with_query("/douyin/relation/friend/list", {{"token", a.token}}))));
+  CHECK_API_OK(c.post_form("/douyin/message/action",
+                           {{"token", a.token}, {"to_user_id", b_id}, {"action_type", "1"}, {"content", "no slash"}}));
   response chat = c.get(c.with_query("/douyin/message/chat", {{"token", b.token}, {"to_user_id", a_id}}));
   CHECK_NO_PROBLEM(problem_message_list(chat));
   CHECK(message_list_of(chat).size() == 1);
