@@ -4,9 +4,10 @@
 
 namespace reel::actors {
 
-void directory::bind(context& ctx, outbox_relay_actor relay) {
+void directory::bind(context& ctx, outbox_relay_actor relay, fanout_actor fanout) {
   ctx_ = &ctx;
   relay_ = std::move(relay);
+  fanout_ = std::move(fanout);
 }
 
 template <class Key, class Handle, class Hash, class Spawn>
@@ -30,6 +31,14 @@ user_actor directory::user(user_id id) {
   return find_or_spawn(users_, id, [&] { return spawn_user(sys_, *ctx_, id); });
 }
 
+video_actor directory::video(video_id id) {
+  return find_or_spawn(videos_, id, [&] { return spawn_video(sys_, *ctx_, id); });
+}
+
+inbox_actor directory::inbox_shard(storage::partition_id shard) {
+  return find_or_spawn(inboxes_, shard, [&] { return spawn_inbox_shard(sys_, *ctx_, shard); });
+}
+
 chat_room_actor directory::chat_room(user_id a, user_id b) {
   auto key = std::minmax(a, b);
   return find_or_spawn(rooms_, std::pair(key.first, key.second),
@@ -42,6 +51,12 @@ name_index_actor directory::name_index(storage::partition_id shard) {
 
 void directory::retire_user(user_id id, const caf::actor_addr& self) { retire(users_, id, self); }
 
+void directory::retire_video(video_id id, const caf::actor_addr& self) { retire(videos_, id, self); }
+
+void directory::retire_inbox_shard(storage::partition_id shard, const caf::actor_addr& self) {
+  retire(inboxes_, shard, self);
+}
+
 void directory::retire_chat_room(user_id low, user_id high, const caf::actor_addr& self) {
   retire(rooms_, std::pair(low, high), self);
 }
@@ -52,7 +67,7 @@ void directory::retire_name_index(storage::partition_id shard, const caf::actor_
 
 std::size_t directory::active_actors() const {
   std::lock_guard lock(mutex_);
-  return users_.size() + rooms_.size() + names_.size();
+  return users_.size() + videos_.size() + inboxes_.size() + rooms_.size() + names_.size();
 }
 
 void directory::stop_all() {
@@ -62,9 +77,12 @@ void directory::stop_all() {
     table.clear();
   };
   stop(users_);
+  stop(videos_);
+  stop(inboxes_);
   stop(rooms_);
   stop(names_);
   caf::anon_send_exit(relay_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(fanout_, caf::exit_reason::user_shutdown);
 }
 
 }  // namespace reel::actors

@@ -40,6 +40,14 @@ class gateway_service final : public service {
   void friend_list(user_id owner, user_id viewer, reply<std::vector<friend_view>> done) override;
   void send_message(user_id from, user_id to, std::string content, reply<success> done) override;
   void chat(user_id viewer, user_id other, millis after, reply<std::vector<message_view>> done) override;
+  void publish(user_id author, std::string title, std::string media_hash, reply<video_id> done) override;
+  void publish_list(user_id author, user_id viewer, reply<std::vector<video_view>> done) override;
+  void feed(user_id viewer, millis before, feed_kind kind, std::size_t limit, reply<feed_page> done) override;
+  void favorite(user_id user, video_id video, bool like, reply<success> done) override;
+  void favorite_list(user_id owner, user_id viewer, reply<std::vector<video_view>> done) override;
+  void add_comment(user_id user, video_id video, std::string text, reply<comment_view> done) override;
+  void delete_comment(user_id user, video_id video, comment_id comment, reply<success> done) override;
+  void comment_list(video_id video, user_id viewer, reply<std::vector<comment_view>> done) override;
   void revoke_token(std::uint64_t token_id, millis expires, reply<success> done) override;
   bool is_revoked(std::uint64_t token_id) const override;
 

@@ -29,7 +29,7 @@ caf::typed_response_promise<user_id> claim(self_ptr self, context& ctx, storage:
     return rp;
   }
   user_id id(ctx.ids.next());
-  storage::outbox_entry create{op_id(ctx.ids.next()), id, storage::create_user{name, std::move(hash), cluster::wall_clock()}};
+  storage::outbox_entry create{op_id(ctx.ids.next()), id.value, storage::create_user{name, std::move(hash), cluster::wall_clock()}};
   auto encoded = storage::encode(create);
   rocksdb::WriteBatch batch;
   batch.Put(name_key.str(), storage::encode_name_claim(id));

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "actors/celebrities.hpp"
 #include "actors/directory.hpp"
 #include "actors/gateway.hpp"
 #include "actors/outbox.hpp"
@@ -17,11 +18,13 @@ struct node::impl {
         ids(*db, options.cfg.node, [] { return cluster::wall_clock(); }),
         system(caf_config),
         dir(system),
-        ctx{*db, commits, ids, dir, options.cfg} {
+        ctx{*db, commits, ids, dir, celebrities, options.cfg} {
     revoked.load(*db, cluster::wall_clock());
-    dir.bind(ctx, spawn_outbox_relay(system, ctx, relay));
+    celebrities.load(*db);
+    dir.bind(ctx, spawn_outbox_relay(system, ctx, relay), spawn_fanout(system, ctx, fanout));
     gateway = std::make_unique<gateway_service>(system, ctx, revoked);
     caf::anon_send(dir.relay(), replay_atom::value);
+    caf::anon_send(dir.fanout(), replay_atom::value);
   }
 
   ~impl() {
@@ -37,9 +40,11 @@ struct node::impl {
   caf::actor_system_config caf_config;
   caf::actor_system system;
   directory dir;
+  celebrity_set celebrities;
   context ctx;
   revocation_list revoked;
   relay_probe relay;
+  fanout_probe fanout;
   std::unique_ptr<gateway_service> gateway;
 };
 
@@ -48,7 +53,7 @@ node::~node() = default;
 
 service& node::api() { return *impl_->gateway; }
 
-bool node::ready() const { return impl_->relay.replayed.load(); }
+bool node::ready() const { return impl_->relay.replayed.load() && impl_->fanout.replayed.load(); }
 
 std::string node::metrics() const {
   const auto& c = impl_->commits.probe();
@@ -64,6 +69,11 @@ std::string node::metrics() const {
   metric("reel_outbox_delivered_total", "counter", "outbox effects applied by their targets", r.delivered.load());
   metric("reel_outbox_retries_total", "counter", "outbox deliveries retried", r.retries.load());
   metric("reel_outbox_pending", "gauge", "outbox effects not yet applied", r.pending.load());
+  const auto& f = impl_->fanout;
+  metric("reel_fanout_pending_jobs", "gauge", "publishes whose fan-out has not finished", f.pending_jobs.load());
+  metric("reel_fanout_inbox_entries_total", "counter", "inbox entries written by fan-out", f.inbox_entries.load());
+  metric("reel_fanout_completed_jobs_total", "counter", "fan-out jobs finished", f.completed_jobs.load());
+  metric("reel_fanout_pulled_videos_total", "counter", "videos of celebrities, merged at read time", f.pulled_videos.load());
   metric("reel_actors_active", "gauge", "entity actors in memory", impl_->dir.active_actors());
   metric("reel_revoked_tokens", "gauge", "revoked tokens not yet expired", impl_->revoked.size());
   metric("reel_rocksdb_estimated_keys", "gauge", "RocksDB estimate of live keys",

@@ -24,7 +24,8 @@ class node {
   ~node();
 
   service& api();
-  // Ready to serve: the outbox replay of the start has been applied.
+  // Ready to serve: the outbox replay of the start has been applied and the interrupted
+  // fan-out jobs are loaded (reel_fanout_pending_jobs counts them).
   bool ready() const;
   // Prometheus text for /metrics.
   std::string metrics() const;

@@ -5,7 +5,6 @@
 #include <unordered_set>
 
 #include "actors/directory.hpp"
-#include "actors/user.hpp"
 #include "storage/records.hpp"
 
 namespace reel::actors {
@@ -22,18 +21,33 @@ struct queued {
   std::optional<caf::typed_response_promise<caf::ok_atom>> waiter;  // none for replayed entries
 };
 
+// Who an effect is for: likes go to videos, everything else to users.
+struct target_ref {
+  std::uint64_t id = 0;
+  bool video = false;
+  friend bool operator==(target_ref, target_ref) = default;
+};
+
+struct target_hash {
+  std::size_t operator()(target_ref t) const { return std::hash<std::uint64_t>{}(t.id * 2 + t.video); }
+};
+
+target_ref target_of(const storage::outbox_entry& e) {
+  return {e.target, std::holds_alternative<storage::like_change>(e.effect)};
+}
+
 struct relay_state {
-  std::unordered_map<user_id, std::deque<queued>> queues;
-  std::unordered_set<user_id> in_flight;
+  std::unordered_map<target_ref, std::deque<queued>, target_hash> queues;
+  std::unordered_set<target_ref, target_hash> in_flight;
   std::size_t replay_left = 0;
   bool replaying = false;
 };
 
 using self_ptr = outbox_relay_actor::stateful_pointer<relay_state>;
 
-void pump(self_ptr self, context& ctx, relay_probe& probe, user_id target);
+void pump(self_ptr self, context& ctx, relay_probe& probe, target_ref target);
 
-void acknowledged(self_ptr self, context& ctx, relay_probe& probe, user_id target, std::size_t count) {
+void acknowledged(self_ptr self, context& ctx, relay_probe& probe, target_ref target, std::size_t count) {
   auto& st = self->state;
   auto& queue = st.queues[target];
   rocksdb::WriteBatch cleanup;
@@ -53,7 +67,14 @@ void acknowledged(self_ptr self, context& ctx, relay_probe& probe, user_id targe
   else pump(self, ctx, probe, target);
 }
 
-void pump(self_ptr self, context& ctx, relay_probe& probe, user_id target) {
+// Sends `batch` to the target's actor; the response arrives as for any request.
+auto apply_request(self_ptr self, context& ctx, target_ref target, std::vector<std::string> batch) {
+  if (target.video)
+    return self->request(ctx.dir.video(video_id(target.id)), ctx.cfg.request_timeout, apply_atom::value, std::move(batch));
+  return self->request(ctx.dir.user(user_id(target.id)), ctx.cfg.request_timeout, apply_atom::value, std::move(batch));
+}
+
+void pump(self_ptr self, context& ctx, relay_probe& probe, target_ref target) {
   auto& st = self->state;
   auto it = st.queues.find(target);
   if (it == st.queues.end() || it->second.empty() || st.in_flight.count(target)) return;
@@ -64,30 +85,30 @@ void pump(self_ptr self, context& ctx, relay_probe& probe, user_id target) {
   }
   st.in_flight.insert(target);
   auto count = batch.size();
-  self->request(ctx.dir.user(target), ctx.cfg.request_timeout, apply_atom::value, std::move(batch))
+  apply_request(self, ctx, target, std::move(batch))
       .then([self, &ctx, &probe, target, count](caf::ok_atom) { acknowledged(self, ctx, probe, target, count); },
             [self, &probe, target](caf::error&) {
               // Keep the order: the whole queue of this target waits for the retry.
               ++probe.retries;
               self->state.in_flight.erase(target);
-              self->delayed_send(self, retry_delay, retry_atom::value, target);
+              self->delayed_send(self, retry_delay, retry_atom::value, target.id, target.video);
             });
 }
 
-void enqueue(self_ptr self, relay_probe& probe, queued q, user_id target) {
+void enqueue(self_ptr self, relay_probe& probe, queued q, target_ref target) {
   ++probe.pending;
   self->state.queues[target].push_back(std::move(q));
 }
 
 void replay(self_ptr self, context& ctx, relay_probe& probe) {
-  std::vector<user_id> targets;
+  std::vector<target_ref> targets;
   for (storage::partition_id p = 0; p < storage::partition_count; ++p) {
     auto prefix = storage::keys::outbox_prefix(p);
     ctx.db.scan(prefix, prefix.prefix_end(), [&](std::string_view key, std::string_view value) {
       auto entry = storage::decode_outbox_entry(value);
       if (!entry) return true;  // unreadable: left in place for an operator, never misapplied
-      enqueue(self, probe, queued{p, entry->op, std::string(value), std::nullopt}, entry->target);
-      targets.push_back(entry->target);
+      enqueue(self, probe, queued{p, entry->op, std::string(value), std::nullopt}, target_of(*entry));
+      targets.push_back(target_of(*entry));
       ++self->state.replay_left;
       return true;
     });
@@ -105,11 +126,11 @@ outbox_relay_actor::behavior_type relay_behavior(self_ptr self, context* ctx, re
           rp.deliver(caf_error(errc::internal, "malformed outbox entry"));
           return rp;
         }
-        enqueue(self, *probe, queued{partition, entry->op, std::move(bytes), rp}, entry->target);
-        pump(self, *ctx, *probe, entry->target);
+        enqueue(self, *probe, queued{partition, entry->op, std::move(bytes), rp}, target_of(*entry));
+        pump(self, *ctx, *probe, target_of(*entry));
         return rp;
       },
-      [=](retry_atom, user_id target) { pump(self, *ctx, *probe, target); },
+      [=](retry_atom, std::uint64_t target, bool video) { pump(self, *ctx, *probe, target_ref{target, video}); },
       [=](replay_atom) { replay(self, *ctx, *probe); },
   };
 }

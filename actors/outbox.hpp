@@ -19,7 +19,7 @@ namespace reel::actors {
 using outbox_relay_actor = caf::typed_actor<
     // (partition of the outbox entry, encoded OutboxEntry): replies once the target applied it.
     caf::replies_to<deliver_atom, storage::partition_id, std::string>::with<caf::ok_atom>,
-    caf::reacts_to<retry_atom, user_id>,
+    caf::reacts_to<retry_atom, std::uint64_t, bool>,  // (target id, is a video)
     // Loads every stored outbox entry and delivers it; sets `replayed` once all are applied.
     caf::reacts_to<replay_atom>>;
 

@@ -26,7 +26,14 @@ using claim_atom = caf::atom_constant<caf::atom("claim")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using replay_atom = caf::atom_constant<caf::atom("replay")>;
-using revoke_atom = caf::atom_constant<caf::atom("revoke")>;
+using publish_atom = caf::atom_constant<caf::atom("rpublish")>;
+using like_atom = caf::atom_constant<caf::atom("like")>;
+using comment_atom = caf::atom_constant<caf::atom("comment")>;
+using uncomment_atom = caf::atom_constant<caf::atom("uncomment")>;
+using push_atom = caf::atom_constant<caf::atom("push")>;
+using backfill_atom = caf::atom_constant<caf::atom("backfill")>;
+using hide_atom = caf::atom_constant<caf::atom("hide")>;
+using start_atom = caf::atom_constant<caf::atom("start")>;
 
 // Every entity actor reacts to these: commit completions and its idle timer.
 using entity_actor = caf::typed_actor<caf::reacts_to<durable_atom, std::uint64_t, bool>, caf::reacts_to<caf::tick_atom>>;
@@ -36,6 +43,7 @@ error from_caf(const caf::error& e);
 inline caf::error caf_error(errc code, std::string message = {}) { return to_caf(make_error(code, std::move(message))); }
 
 class directory;
+class celebrity_set;
 
 // The node's shared services, alive as long as the actor system.
 struct context {
@@ -43,6 +51,7 @@ struct context {
   storage::committer& commits;
   cluster::id_generator& ids;
   directory& dir;
+  celebrity_set& celebrities;
   settings cfg;
 };
 

@@ -47,6 +47,32 @@ struct message_view {
   millis create_time;
 };
 
+// A video as seen by a viewer (API.md "Video"); URLs are built by the edge from media_hash.
+struct video_view {
+  video_id id;
+  user_view author;
+  std::string media_hash;
+  std::uint64_t favorite_count = 0;
+  std::uint64_t comment_count = 0;
+  bool is_favorite = false;
+  std::string title;
+  millis created;
+};
+
+struct comment_view {
+  comment_id id;
+  user_view user;
+  std::string content;
+  millis created;
+};
+
+struct feed_page {
+  std::vector<video_view> videos;  // newest first
+  millis next_time;                // the oldest returned video's time, or the cursor when empty
+};
+
+enum class feed_kind { automatic, global, following };
+
 struct credentials {
   user_id id;
   std::string password_hash;
@@ -72,6 +98,17 @@ class service {
   virtual void send_message(user_id from, user_id to, std::string content, reply<success> done) = 0;
   // Messages between the two users in both directions with create_time > after, ascending.
   virtual void chat(user_id viewer, user_id other, millis after, reply<std::vector<message_view>> done) = 0;
+
+  // Videos. publish replies once the video, its works entry and its fan-out job are durable.
+  virtual void publish(user_id author, std::string title, std::string media_hash, reply<video_id> done) = 0;
+  virtual void publish_list(user_id author, user_id viewer, reply<std::vector<video_view>> done) = 0;
+  // Videos strictly older than `before`, at most `limit`, newest first.
+  virtual void feed(user_id viewer, millis before, feed_kind kind, std::size_t limit, reply<feed_page> done) = 0;
+  virtual void favorite(user_id user, video_id video, bool like, reply<success> done) = 0;
+  virtual void favorite_list(user_id owner, user_id viewer, reply<std::vector<video_view>> done) = 0;
+  virtual void add_comment(user_id user, video_id video, std::string text, reply<comment_view> done) = 0;
+  virtual void delete_comment(user_id user, video_id video, comment_id comment, reply<success> done) = 0;
+  virtual void comment_list(video_id video, user_id viewer, reply<std::vector<comment_view>> done) = 0;
 
   // Token revocation: durable before the reply; is_revoked reads memory only (no I/O).
   virtual void revoke_token(std::uint64_t token_id, millis expires, reply<success> done) = 0;

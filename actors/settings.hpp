@@ -12,6 +12,10 @@ struct settings {
   std::uint32_t node = 0;                              // node number in the id layout (0..15)
   unsigned gateway_actors = 2;                         // edge actors (about one per core)
   std::size_t max_message_bytes = 4096;
+  std::size_t inbox_cap = 1000;                  // newest entries kept per home timeline
+  std::uint64_t celebrity_threshold = 10'000;    // authors with this many followers are pulled, not pushed
+  std::size_t backfill_videos = 30;              // a new follow copies this many recent works
+  std::size_t fanout_page = 1000;                // followers read per fan-out step
 };
 
 }  // namespace reel::actors

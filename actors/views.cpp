@@ -95,7 +95,7 @@ std::vector<friend_view> friends(const storage::store& db, user_id owner, user_i
   out.reserve(users.size());
   for (std::size_t i = 0, u = 0; i < friend_ids.size() && u < users.size(); ++i) {
     if (users[u].id != friend_ids[i]) continue;  // record missing: skipped by user_views
-    friend_view fv{std::move(users[u++])};
+    friend_view fv{std::move(users[u++]), "", 0};
     if (rooms[i]) {
       if (auto room = storage::decode_chat_room(*rooms[i]); room && room->message_count > 0) {
         fv.message = room->last_content;

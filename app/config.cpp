@@ -6,6 +6,7 @@ namespace reel::app {
 
 std::optional<int> parse(int argc, char** argv, config& c) {
   CLI::App cli{"reeld: the Reel short-video backend"};
+  cli.footer("Bulk loading: reeld import --help");
   cli.set_config("--config", "", "read options from this TOML/INI file (flags override it)");
   std::string public_url;
   std::int64_t idle_ms = c.actors.idle_passivation.count();
@@ -33,6 +34,18 @@ std::optional<int> parse(int argc, char** argv, config& c) {
   cli.add_option("--hash-threads", c.hash_threads, "threads hashing passwords (Argon2id, 64 MiB each)")->capture_default_str();
   cli.add_option("--hash-queue", c.hash_queue, "password hashes allowed to wait; beyond it 'busy' (503)")
       ->capture_default_str();
+  std::int64_t max_video_s = c.edge.media_limits.max_duration.count();
+  cli.add_option("--max-upload-bytes", c.edge.max_upload_bytes, "largest video upload accepted (413 above)")
+      ->capture_default_str();
+  cli.add_option("--max-video-seconds", max_video_s, "longest video accepted")->capture_default_str();
+  cli.add_option("--media-threads", c.media_threads, "threads validating uploads and extracting covers (FFmpeg)")
+      ->capture_default_str();
+  cli.add_option("--media-queue", c.media_queue, "uploads allowed to wait for validation; beyond it 'busy' (503)")
+      ->capture_default_str();
+  cli.add_option("--inbox-cap", c.actors.inbox_cap, "newest entries kept in each home timeline")->capture_default_str();
+  cli.add_option("--celebrity-threshold", c.actors.celebrity_threshold,
+                 "authors with this many followers are merged at read time instead of pushed")
+      ->capture_default_str();
   cli.add_option("--gateway-actors", c.actors.gateway_actors, "edge actors turning calls into actor messages")
       ->capture_default_str();
   cli.add_option("--debug-clock-offset-ms", c.debug_clock_offset_ms, "shift the wall clock (tests: clock set back)")
@@ -47,7 +60,13 @@ std::optional<int> parse(int argc, char** argv, config& c) {
   c.actors.max_message_bytes = c.edge.max_message_bytes;
   c.edge.token_ttl = std::chrono::seconds(token_ttl_s);
   c.server.idle_timeout = std::chrono::seconds(idle_conn_s);
-  c.server.max_request_bytes = c.edge.max_body_bytes + (64 << 10);  // room for headers
+  c.edge.media_limits.max_duration = std::chrono::seconds(max_video_s);
+  // Pistache buffers a whole request and answers one over its own limit with a plain-text
+  // 413 (its parser cannot be hooked); our handlers answer the JSON envelope above the
+  // configured limits, so Pistache's limit sits a margin above them: bodies up to that
+  // margin over the limit get the envelope, larger ones Pistache's text.
+  auto limit = std::max(c.edge.max_body_bytes, c.edge.max_upload_bytes);
+  c.server.max_request_bytes = limit + std::max<std::size_t>(limit, 16 << 20);
   c.edge.public_url = public_url.empty() ? "http://" + c.server.listen : public_url;
   while (c.edge.public_url.size() > 1 && c.edge.public_url.back() == '/') c.edge.public_url.pop_back();
   return std::nullopt;

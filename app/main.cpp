@@ -3,8 +3,10 @@
 
 #include <csignal>
 #include <cstdio>
+#include <string_view>
 
 #include "app/config.hpp"
+#include "app/import.hpp"
 #include "cluster/clock.hpp"
 #include "http/server.hpp"
 
@@ -26,13 +28,17 @@ int run(const reel::app::config& cfg) {
   reel::actors::node node({cfg.data_dir, cfg.actors});
   reel::http::password_pool passwords(cfg.hash_threads, cfg.hash_queue);
   reel::http::rate_limiter limiter(cfg.rate_limit_per_second, cfg.rate_limit_burst);
-  reel::http::edge edge{node.api(),
-                        reel::http::token_keys::load_or_create(cfg.data_dir / "token.key"),
-                        passwords,
-                        limiter,
-                        cfg.edge,
-                        [&node] { return node.ready(); },
-                        [&node] { return node.metrics(); }};
+  reel::media::library media(cfg.data_dir / "media");
+  reel::http::bounded_pool media_pool(cfg.media_threads, cfg.media_queue);
+  reel::http::edge edge{.api = node.api(),
+                        .keys = reel::http::token_keys::load_or_create(cfg.data_dir / "token.key"),
+                        .passwords = passwords,
+                        .limiter = limiter,
+                        .media = media,
+                        .media_pool = media_pool,
+                        .cfg = cfg.edge,
+                        .ready = [&node] { return node.ready(); },
+                        .node_metrics = [&node] { return node.metrics(); }};
   reel::http::server server(cfg.server, edge);
   server.start();
   fmt::print("reeld: serving on {} (data in {}, public URL {})\n", cfg.server.listen, cfg.data_dir.string(),
@@ -51,6 +57,7 @@ int run(const reel::app::config& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "import") return reel::app::run_import(argc - 1, argv + 1);
   reel::app::config cfg;
   if (auto code = reel::app::parse(argc, argv, cfg)) return *code;
   try {

@@ -22,13 +22,56 @@ outcome<std::int64_t> int_arg(const request& r, std::string_view name, std::opti
   return *n;
 }
 
-outcome<user_id> user_arg(const request& r, std::string_view name, std::optional<user_id> fallback) {
-  auto n = int_arg(r, name, fallback ? std::optional<std::int64_t>(0) : std::nullopt);
+namespace {
+
+// An id parameter: 1 .. 2^53-1; with `zero_allowed`, absent or 0 gives 0.
+outcome<std::uint64_t> id_value(const request& r, std::string_view name, bool zero_allowed) {
+  auto n = int_arg(r, name, zero_allowed ? std::optional<std::int64_t>(0) : std::nullopt);
   if (!n) return n.err();
-  if (n.value() == 0 && fallback) return *fallback;
+  if (n.value() == 0 && zero_allowed) return std::uint64_t{0};
   if (n.value() <= 0 || static_cast<std::uint64_t>(n.value()) > max_safe_id)
     return make_error(errc::bad_parameter, "parameter " + std::string(name) + " is not a valid id");
-  return user_id(static_cast<std::uint64_t>(n.value()));
+  return static_cast<std::uint64_t>(n.value());
+}
+
+}  // namespace
+
+outcome<user_id> user_arg(const request& r, std::string_view name, std::optional<user_id> fallback) {
+  auto v = id_value(r, name, fallback.has_value());
+  if (!v) return v.err();
+  return v.value() == 0 ? *fallback : user_id(v.value());
+}
+
+outcome<video_id> video_arg(const request& r, std::string_view name) {
+  auto v = id_value(r, name, false);
+  if (!v) return v.err();
+  return video_id(v.value());
+}
+
+outcome<comment_id> comment_arg(const request& r, std::string_view name) {
+  auto v = id_value(r, name, false);
+  if (!v) return v.err();
+  return comment_id(v.value());
+}
+
+outcome<bool> action_arg(const request& r, std::string_view what_1, std::string_view what_2) {
+  auto action = int_arg(r, "action_type");
+  if (!action) return action.err();
+  if (action.value() != 1 && action.value() != 2)
+    return make_error(errc::bad_parameter,
+                      "action_type must be 1 (" + std::string(what_1) + ") or 2 (" + std::string(what_2) + ")");
+  return action.value() == 1;
+}
+
+outcome<std::string> bounded_text_arg(const request& r, std::string_view name, std::size_t min_bytes,
+                                      std::size_t max_bytes) {
+  auto text = text_arg(r, name);
+  if (!text) return text.err();
+  auto n = std::string(name);
+  if (text->size() < min_bytes) return make_error(errc::bad_parameter, n + (min_bytes == 1 ? " is empty" : " is too short"));
+  if (text->size() > max_bytes) return make_error(errc::bad_parameter, n + " is too long");
+  if (!valid_utf8(text.value())) return make_error(errc::bad_parameter, n + " must be UTF-8");
+  return text;
 }
 
 outcome<token_claims> authenticate(const edge& e, const request& r) {

@@ -15,6 +15,13 @@ outcome<std::string> text_arg(const request& r, std::string_view name);
 outcome<std::int64_t> int_arg(const request& r, std::string_view name, std::optional<std::int64_t> fallback = std::nullopt);
 // A user id parameter: 1 .. 2^53-1; absent or 0 gives `fallback` when it is set.
 outcome<user_id> user_arg(const request& r, std::string_view name, std::optional<user_id> fallback = std::nullopt);
+outcome<video_id> video_arg(const request& r, std::string_view name);
+outcome<comment_id> comment_arg(const request& r, std::string_view name);
+// An action_type parameter that must be 1 or 2: true for 1.
+outcome<bool> action_arg(const request& r, std::string_view what_1, std::string_view what_2);
+// A text parameter of valid UTF-8 with a byte length in [min_bytes, max_bytes].
+outcome<std::string> bounded_text_arg(const request& r, std::string_view name, std::size_t min_bytes,
+                                      std::size_t max_bytes);
 
 // The token's claims if it is present, authentic, unexpired and not revoked.
 outcome<token_claims> authenticate(const edge& e, const request& r);

@@ -23,6 +23,17 @@ void handle_friend_list(edge& e, const request& r, responder_ptr out);
 void handle_message_action(edge& e, const request& r, responder_ptr out);
 void handle_chat(edge& e, const request& r, responder_ptr out);
 
+// Videos (videos.cpp)
+void handle_publish(edge& e, const request& r, responder_ptr out);
+void handle_publish_list(edge& e, const request& r, responder_ptr out);
+void handle_feed(edge& e, const request& r, responder_ptr out);
+
+// Likes and comments (interactions.cpp)
+void handle_favorite_action(edge& e, const request& r, responder_ptr out);
+void handle_favorite_list(edge& e, const request& r, responder_ptr out);
+void handle_comment_action(edge& e, const request& r, responder_ptr out);
+void handle_comment_list(edge& e, const request& r, responder_ptr out);
+
 // Operations (operations.cpp)
 void handle_ping(edge& e, const request& r, responder_ptr out);
 void handle_healthz(edge& e, const request& r, responder_ptr out);

@@ -3,6 +3,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstdio>
+#include <ctime>
+
 namespace reel::http::json {
 
 namespace {
@@ -134,6 +137,100 @@ std::string message_list(const std::vector<message_view>& messages) {
     w.Int64(m.create_time.value);
     w.EndObject();
   });
+}
+
+namespace {
+
+void video_object(writer& w, const video_view& v, const std::string& public_url) {
+  w.StartObject();
+  key(w, "id");
+  w.Uint64(v.id.value);
+  key(w, "author");
+  w.StartObject();
+  user_fields(w, v.author);
+  w.EndObject();
+  key(w, "play_url");
+  str(w, play_url(public_url, v.media_hash));
+  key(w, "cover_url");
+  str(w, cover_url(public_url, v.media_hash));
+  key(w, "favorite_count");
+  w.Uint64(v.favorite_count);
+  key(w, "comment_count");
+  w.Uint64(v.comment_count);
+  key(w, "is_favorite");
+  w.Bool(v.is_favorite);
+  key(w, "title");
+  str(w, v.title);
+  w.EndObject();
+}
+
+void comment_object(writer& w, const comment_view& c) {
+  w.StartObject();
+  key(w, "id");
+  w.Uint64(c.id.value);
+  key(w, "user");
+  w.StartObject();
+  user_fields(w, c.user);
+  w.EndObject();
+  key(w, "content");
+  str(w, c.content);
+  key(w, "create_date");
+  str(w, month_day(c.created));
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string video_list(const std::vector<video_view>& videos, const std::string& public_url) {
+  return success_with_list("video_list", videos,
+                           [&](writer& w, const video_view& v) { video_object(w, v, public_url); });
+}
+
+std::string feed(const feed_page& page, const std::string& public_url) {
+  rapidjson::StringBuffer buffer;
+  writer w(buffer);
+  w.StartObject();
+  envelope(w, make_error(errc::ok));
+  key(w, "next_time");
+  w.Int64(page.next_time.value);
+  key(w, "video_list");
+  w.StartArray();
+  for (const auto& v : page.videos) video_object(w, v, public_url);
+  w.EndArray();
+  w.EndObject();
+  return buffer.GetString();
+}
+
+std::string comment(const comment_view& c) {
+  rapidjson::StringBuffer buffer;
+  writer w(buffer);
+  w.StartObject();
+  envelope(w, make_error(errc::ok));
+  key(w, "comment");
+  comment_object(w, c);
+  w.EndObject();
+  return buffer.GetString();
+}
+
+std::string comment_list(const std::vector<comment_view>& comments) {
+  return success_with_list("comment_list", comments, [](writer& w, const comment_view& c) { comment_object(w, c); });
+}
+
+std::string play_url(const std::string& public_url, const std::string& media_hash) {
+  return public_url + "/reel/v1/media/" + media_hash;
+}
+
+std::string cover_url(const std::string& public_url, const std::string& media_hash) {
+  return public_url + "/reel/v1/media/" + media_hash + "/cover.jpg";
+}
+
+std::string month_day(millis time) {
+  std::time_t seconds = static_cast<std::time_t>(time.value / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char out[8];
+  std::snprintf(out, sizeof out, "%02d-%02d", utc.tm_mon + 1, utc.tm_mday);
+  return out;
 }
 
 std::string pong() { return R"({"message":"pong"})"; }

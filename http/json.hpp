@@ -20,6 +20,17 @@ std::string user_list(const std::vector<user_view>& users);
 std::string friend_list(const std::vector<friend_view>& friends);
 std::string message_list(const std::vector<message_view>& messages);
 
+// Videos carry absolute media URLs built from the configured public base URL.
+std::string video_list(const std::vector<video_view>& videos, const std::string& public_url);
+std::string feed(const feed_page& page, const std::string& public_url);
+std::string comment(const comment_view& c);
+std::string comment_list(const std::vector<comment_view>& comments);
+
+std::string play_url(const std::string& public_url, const std::string& media_hash);
+std::string cover_url(const std::string& public_url, const std::string& media_hash);
+// "MM-DD" of a time, in UTC.
+std::string month_day(millis time);
+
 std::string pong();
 
 }  // namespace reel::http::json

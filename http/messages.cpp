@@ -11,12 +11,8 @@ void handle_message_action(edge& e, const request& r, responder_ptr out) {
   auto action = int_arg(r, "action_type");
   if (!action) return send_error(out, action.err());
   if (action.value() != 1) return send_error(out, make_error(errc::bad_parameter, "action_type must be 1 (send)"));
-  auto content = text_arg(r, "content");
+  auto content = bounded_text_arg(r, "content", 1, e.cfg.max_message_bytes);
   if (!content) return send_error(out, content.err());
-  if (content->empty()) return send_error(out, make_error(errc::bad_parameter, "message content is empty"));
-  if (content->size() > e.cfg.max_message_bytes)
-    return send_error(out, make_error(errc::bad_parameter, "message content is too long"));
-  if (!valid_utf8(content.value())) return send_error(out, make_error(errc::bad_parameter, "message content must be UTF-8"));
   e.api.send_message(user_id(claims->user_id), to.value(), std::move(content.value()),
                      render_to<success>(out, [](success) { return json::success(); }));
 }

@@ -22,12 +22,9 @@ void handle_relation_action(edge& e, const request& r, responder_ptr out) {
   if (!claims) return send_error(out, claims.err());
   auto target = user_arg(r, "to_user_id");
   if (!target) return send_error(out, target.err());
-  auto action = int_arg(r, "action_type");
-  if (!action) return send_error(out, action.err());
-  if (action.value() != 1 && action.value() != 2)
-    return send_error(out, make_error(errc::bad_parameter, "action_type must be 1 (follow) or 2 (unfollow)"));
-  e.api.follow(user_id(claims->user_id), target.value(),
-               action.value() == 1 ? follow_action::follow : follow_action::unfollow,
+  auto follow = action_arg(r, "follow", "unfollow");
+  if (!follow) return send_error(out, follow.err());
+  e.api.follow(user_id(claims->user_id), target.value(), follow.value() ? follow_action::follow : follow_action::unfollow,
                render_to<success>(out, [](success) { return json::success(); }));
 }
 

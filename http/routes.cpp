@@ -3,12 +3,13 @@
 #include <array>
 
 #include "http/handlers.hpp"
+#include "http/media_serving.hpp"
 
 namespace reel::http {
 
 namespace {
 
-std::array<route, 14> routes{{
+std::array<route, 21> routes{{
     {"/ping", handle_ping},
     {"/healthz", handle_healthz},
     {"/readyz", handle_readyz},
@@ -23,6 +24,18 @@ std::array<route, 14> routes{{
     {"/douyin/message/action", handle_message_action},
     {"/douyin/message/chat", handle_chat},
     {"/reel/v1/logout", handle_logout},
+    {"/douyin/feed", handle_feed},
+    {"/douyin/publish/action", handle_publish, true},
+    {"/douyin/publish/list", handle_publish_list},
+    {"/douyin/favorite/action", handle_favorite_action},
+    {"/douyin/favorite/list", handle_favorite_list},
+    {"/douyin/comment/action", handle_comment_action},
+    {"/douyin/comment/list", handle_comment_list},
+}};
+
+// Routes that own every path below their prefix: the rest of the path names a resource.
+std::array<route, 1> prefix_routes{{
+    {media_prefix, handle_media},
 }};
 
 std::size_t unknown_index = 0;
@@ -31,6 +44,7 @@ std::size_t unknown_index = 0;
 
 void register_routes(http_probe& probe) {
   for (auto& r : routes) r.probe_index = probe.add_route(std::string(r.path));
+  for (auto& r : prefix_routes) r.probe_index = probe.add_route(std::string(r.path) + "*");
   unknown_index = probe.add_route("unknown");
 }
 
@@ -38,6 +52,8 @@ const route* find_route(std::string_view path) {
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   for (const auto& r : routes)
     if (r.path == path) return &r;
+  for (const auto& r : prefix_routes)
+    if (path.size() > r.path.size() && path.substr(0, r.path.size()) == r.path) return &r;
   return nullptr;
 }
 

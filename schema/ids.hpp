@@ -27,6 +27,8 @@ auto inspect(Inspector& f, id<Tag>& x) {
 using user_id = id<struct user_tag>;
 using message_id = id<struct message_tag>;
 using op_id = id<struct op_tag>;
+using video_id = id<struct video_tag>;
+using comment_id = id<struct comment_tag>;
 
 // Unix epoch milliseconds.
 struct millis {

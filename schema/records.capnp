@@ -49,11 +49,64 @@ struct ChatMessage {
 # deleted once the target acknowledged it (at-least-once; targets apply idempotently).
 struct OutboxEntry {
   opId @0 :UInt64;
-  target @1 :UInt64;           # user id the effect applies to
+  target @1 :UInt64;           # id of the entity the effect applies to
   union {
-    followerChange @2 :FollowerChange;
-    createUser @3 :CreateUser;
+    followerChange @2 :FollowerChange;   # target: user
+    createUser @3 :CreateUser;           # target: user
+    likeChange @4 :LikeChange;           # target: video
+    favoritesReport @5 :FavoritesReport; # target: user (the video's author)
   }
+}
+
+struct LikeChange {
+  user @0 :UInt64;             # who liked or unliked the target video
+  liked @1 :Bool;              # the like's state after the change
+  sinceMs @2 :UInt64;
+}
+
+# A video's like count as of `version` (the video's like sequence): absolute, so a
+# redelivered or stale report never counts twice.
+struct FavoritesReport {
+  video @0 :UInt64;
+  count @1 :UInt64;
+  version @2 :UInt64;
+}
+
+struct VideoRecord {
+  id @0 :UInt64;
+  author @1 :UInt64;
+  title @2 :Text;
+  mediaHash @3 :Text;          # SHA-256 of the video bytes (media library key)
+  createdMs @4 :UInt64;
+  favoriteCount @5 :UInt64;
+  commentCount @6 :UInt64;
+  likeVersion @7 :UInt64;      # bumped on every like count change
+}
+
+struct CommentRecord {
+  id @0 :UInt64;
+  user @1 :UInt64;
+  content @2 :Text;
+  createdMs @3 :UInt64;
+}
+
+# Value of a home-timeline (inbox) entry; the key holds owner, time and video.
+struct InboxEntry {
+  author @0 :UInt64;
+}
+
+# A publish's fan-out, stored with the video and advanced page by page.
+struct FanoutJob {
+  video @0 :UInt64;
+  author @1 :UInt64;
+  createdMs @2 :UInt64;
+  cursor @3 :UInt64;           # followers with ids <= cursor have the video in their inbox
+}
+
+# The last like count an author's user actor applied for one of its videos.
+struct FavoritesSeen {
+  count @0 :UInt64;
+  version @1 :UInt64;
 }
 
 struct FollowerChange {
@@ -80,4 +133,9 @@ struct IdReservation {
 
 struct RevokedToken {
   expiresMs @0 :UInt64;        # the entry may be dropped after the token expires anyway
+}
+
+# Number of entries in one user's inbox, kept by the partition's inbox shard.
+struct InboxMeta {
+  count @0 :UInt64;
 }

@@ -107,6 +107,34 @@ key chat_message(user_id low, user_id high, millis time, message_id id) {
   return chat_messages_from(low, high, time).u64(id.value);
 }
 
+key video(video_id v) { return key(partition_of(v), table::video).u64(v.value); }
+key works(user_id author, millis created, video_id v) { return works_prefix(author).rev_u64(ms(created)).u64(v.value); }
+key works_prefix(user_id author) { return key(partition_of(author), table::works).u64(author.value); }
+key timeline(video_id v, millis created) { return timeline_prefix(partition_of(v)).rev_u64(ms(created)).u64(v.value); }
+key timeline_prefix(partition_id p) { return key(p, table::timeline); }
+key inbox(user_id owner, millis created, video_id v) { return inbox_prefix(owner).rev_u64(ms(created)).u64(v.value); }
+key inbox_prefix(user_id owner) { return key(partition_of(owner), table::inbox).u64(owner.value); }
+key inbox_meta(user_id owner) { return key(partition_of(owner), table::inbox_meta).u64(owner.value); }
+key follower_prefix(user_id u) { return key(partition_of(u), table::follower).u64(u.value); }
+key favorite(user_id u, video_id v) { return key(partition_of(u), table::favorite).u64(u.value).u64(v.value); }
+key favorite_by_time(user_id u, millis since, video_id v) {
+  return favorite_by_time_prefix(u).rev_u64(ms(since)).u64(v.value);
+}
+key favorite_by_time_prefix(user_id u) { return key(partition_of(u), table::favorite_by_time).u64(u.value); }
+key liker(video_id v, user_id u) { return key(partition_of(v), table::liker).u64(v.value).u64(u.value); }
+key comment(video_id v, millis created, comment_id c) { return comments_prefix(v).rev_u64(ms(created)).u64(c.value); }
+key comments_prefix(video_id v) { return key(partition_of(v), table::comment).u64(v.value); }
+key comment_by_id(video_id v, comment_id c) { return key(partition_of(v), table::comment_by_id).u64(v.value).u64(c.value); }
+key fanout_job(video_id v) { return fanout_job_prefix(partition_of(v)).u64(v.value); }
+key fanout_job_prefix(partition_id p) { return key(p, table::fanout_job); }
+key favorites_seen(user_id author, video_id v) {
+  return key(partition_of(author), table::favorites_seen).u64(author.value).u64(v.value);
+}
+key celebrity(user_id author) { return celebrity_prefix().u64(author.value); }
+key celebrity_prefix() { return key(node_partition, table::celebrity); }
+
+millis from_rev(std::uint64_t rev) { return millis(static_cast<std::int64_t>(~rev)); }
+
 key outbox(partition_id p, op_id op) { return outbox_prefix(p).u64(op.value); }
 key outbox_prefix(partition_id p) { return key(p, table::outbox); }
 key partition_meta(partition_id p) { return key(p, table::partition_meta); }

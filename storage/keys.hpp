@@ -35,11 +35,26 @@ enum class table : std::uint8_t {
   partition_meta = 0x0A,     // -> PartitionMeta
   id_reservation = 0x0B,     // -> IdReservation            (node partition)
   revoked_token = 0x0C,      // token id -> RevokedToken    (node partition)
+  video = 0x10,              // vid -> VideoRecord                (vid lives in its author's partition)
+  works = 0x11,              // author, ~created, vid -> ""
+  timeline = 0x12,           // ~created, vid -> InboxEntry       (this partition's share of the global feed)
+  inbox = 0x13,              // uid, ~created, vid -> InboxEntry  (home timeline, pushed)
+  favorite = 0x14,           // uid, vid -> FollowEdge            (uid likes vid)
+  favorite_by_time = 0x15,   // uid, ~since, vid -> ""
+  liker = 0x16,              // vid, uid -> FollowEdge            (the video's side of a like)
+  comment = 0x17,            // vid, ~created, cid -> CommentRecord
+  comment_by_id = 0x18,      // vid, cid -> FollowEdge (created)
+  fanout_job = 0x19,         // vid -> FanoutJob
+  favorites_seen = 0x1A,     // author, vid -> FavoritesSeen
+  celebrity = 0x1B,          // author -> ""                       (node partition: pull-mode authors)
+  inbox_meta = 0x1C,         // uid -> InboxMeta
 };
 
 partition_id partition_of(std::uint64_t entity);
 partition_id partition_of(std::string_view name);
 inline partition_id partition_of(user_id u) { return partition_of(u.value); }
+// A video lives in its author's partition: video ids are drawn so that this holds.
+inline partition_id partition_of(video_id v) { return partition_of(v.value); }
 
 // Appends big-endian fields to a key.
 class key {
@@ -79,6 +94,31 @@ key chat_room(user_id low, user_id high);
 key chat_message(user_id low, user_id high, millis time, message_id id);
 key chat_messages_prefix(user_id low, user_id high);
 key chat_messages_from(user_id low, user_id high, millis time);
+
+key video(video_id v);
+key works(user_id author, millis created, video_id v);
+key works_prefix(user_id author);
+key timeline(video_id v, millis created);
+key timeline_prefix(partition_id p);
+key inbox(user_id owner, millis created, video_id v);
+key inbox_prefix(user_id owner);
+key inbox_meta(user_id owner);
+key follower_prefix(user_id u);  // the by-id follower edges of u, in follower id order
+key favorite(user_id u, video_id v);
+key favorite_by_time(user_id u, millis since, video_id v);
+key favorite_by_time_prefix(user_id u);
+key liker(video_id v, user_id u);
+key comment(video_id v, millis created, comment_id c);
+key comments_prefix(video_id v);
+key comment_by_id(video_id v, comment_id c);
+key fanout_job(video_id v);
+key fanout_job_prefix(partition_id p);
+key favorites_seen(user_id author, video_id v);
+key celebrity(user_id author);
+key celebrity_prefix();
+
+// A reverse-time key component back to millis.
+millis from_rev(std::uint64_t rev);
 
 key outbox(partition_id p, op_id op);
 key outbox_prefix(partition_id p);

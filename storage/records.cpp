@@ -15,6 +15,16 @@ capnp::Text::Reader text(const std::string& s) { return capnp::Text::Reader(s.da
 
 }  // namespace
 
+user_record new_user(user_id id, std::string name, std::string password_hash, millis created) {
+  user_record r;
+  r.id = id;
+  r.signature = "Hi, I'm " + name + " on Reel.";
+  r.name = std::move(name);
+  r.password_hash = std::move(password_hash);
+  r.created = created;
+  return r;
+}
+
 std::string encode(const user_record& r) {
   return encode<schema::UserRecord>([&](schema::UserRecord::Builder b) {
     b.setId(r.id.value);
@@ -96,18 +106,28 @@ std::optional<chat_message_record> decode_chat_message(std::string_view bytes) {
 std::string encode(const outbox_entry& r) {
   return encode<schema::OutboxEntry>([&](schema::OutboxEntry::Builder b) {
     b.setOpId(r.op.value);
-    b.setTarget(r.target.value);
+    b.setTarget(r.target);
     if (auto* change = std::get_if<follower_change>(&r.effect)) {
       auto c = b.initFollowerChange();
       c.setFollower(change->follower.value);
       c.setFollowing(change->following);
       c.setSinceMs(ms(change->since));
-    } else {
-      const auto& create = std::get<create_user>(r.effect);
+    } else if (auto* create = std::get_if<create_user>(&r.effect)) {
       auto c = b.initCreateUser();
-      c.setName(text(create.name));
-      c.setPasswordHash(text(create.password_hash));
-      c.setCreatedMs(ms(create.created));
+      c.setName(text(create->name));
+      c.setPasswordHash(text(create->password_hash));
+      c.setCreatedMs(ms(create->created));
+    } else if (auto* like = std::get_if<like_change>(&r.effect)) {
+      auto c = b.initLikeChange();
+      c.setUser(like->user.value);
+      c.setLiked(like->liked);
+      c.setSinceMs(ms(like->since));
+    } else {
+      const auto& report = std::get<favorites_report>(r.effect);
+      auto c = b.initFavoritesReport();
+      c.setVideo(report.video.value);
+      c.setCount(report.count);
+      c.setVersion(report.version);
     }
   });
 }
@@ -117,7 +137,7 @@ std::optional<outbox_entry> decode_outbox_entry(std::string_view bytes) {
   if (!d) return std::nullopt;
   try {
     auto r = d->root();
-    outbox_entry e{op_id(r.getOpId()), user_id(r.getTarget()), follower_change{}};
+    outbox_entry e{op_id(r.getOpId()), r.getTarget(), follower_change{}};
     switch (r.which()) {
       case schema::OutboxEntry::FOLLOWER_CHANGE: {
         auto c = r.getFollowerChange();
@@ -129,6 +149,16 @@ std::optional<outbox_entry> decode_outbox_entry(std::string_view bytes) {
         e.effect = create_user{text(c.getName()), text(c.getPasswordHash()), ms(c.getCreatedMs())};
         break;
       }
+      case schema::OutboxEntry::LIKE_CHANGE: {
+        auto c = r.getLikeChange();
+        e.effect = like_change{user_id(c.getUser()), c.getLiked(), ms(c.getSinceMs())};
+        break;
+      }
+      case schema::OutboxEntry::FAVORITES_REPORT: {
+        auto c = r.getFavoritesReport();
+        e.effect = favorites_report{video_id(c.getVideo()), c.getCount(), c.getVersion()};
+        break;
+      }
       default:
         return std::nullopt;  // written by a newer version: refuse rather than misapply
     }
@@ -136,6 +166,100 @@ std::optional<outbox_entry> decode_outbox_entry(std::string_view bytes) {
   } catch (const kj::Exception&) {
     return std::nullopt;
   }
+}
+
+std::string encode(const video_record& r) {
+  return encode<schema::VideoRecord>([&](schema::VideoRecord::Builder b) {
+    b.setId(r.id.value);
+    b.setAuthor(r.author.value);
+    b.setTitle(text(r.title));
+    b.setMediaHash(text(r.media_hash));
+    b.setCreatedMs(ms(r.created));
+    b.setFavoriteCount(r.favorite_count);
+    b.setCommentCount(r.comment_count);
+    b.setLikeVersion(r.like_version);
+  });
+}
+
+std::optional<video_record> decode_video(std::string_view bytes) {
+  auto d = decoded<schema::VideoRecord>::from(bytes);
+  if (!d) return std::nullopt;
+  try {
+    auto r = d->root();
+    return video_record{video_id(r.getId()), user_id(r.getAuthor()), text(r.getTitle()), text(r.getMediaHash()),
+                        ms(r.getCreatedMs()), r.getFavoriteCount(), r.getCommentCount(), r.getLikeVersion()};
+  } catch (const kj::Exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string encode(const comment_record& r) {
+  return encode<schema::CommentRecord>([&](schema::CommentRecord::Builder b) {
+    b.setId(r.id.value);
+    b.setUser(r.user.value);
+    b.setContent(text(r.content));
+    b.setCreatedMs(ms(r.created));
+  });
+}
+
+std::optional<comment_record> decode_comment(std::string_view bytes) {
+  auto d = decoded<schema::CommentRecord>::from(bytes);
+  if (!d) return std::nullopt;
+  try {
+    auto r = d->root();
+    return comment_record{comment_id(r.getId()), user_id(r.getUser()), text(r.getContent()), ms(r.getCreatedMs())};
+  } catch (const kj::Exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string encode(const fanout_job& r) {
+  return encode<schema::FanoutJob>([&](schema::FanoutJob::Builder b) {
+    b.setVideo(r.video.value);
+    b.setAuthor(r.author.value);
+    b.setCreatedMs(ms(r.created));
+    b.setCursor(r.cursor);
+  });
+}
+
+std::optional<fanout_job> decode_fanout_job(std::string_view bytes) {
+  auto d = decoded<schema::FanoutJob>::from(bytes);
+  if (!d) return std::nullopt;
+  auto r = d->root();
+  return fanout_job{video_id(r.getVideo()), user_id(r.getAuthor()), ms(r.getCreatedMs()), r.getCursor()};
+}
+
+std::string encode(const favorites_seen& r) {
+  return encode<schema::FavoritesSeen>([&](schema::FavoritesSeen::Builder b) {
+    b.setCount(r.count);
+    b.setVersion(r.version);
+  });
+}
+
+std::optional<favorites_seen> decode_favorites_seen(std::string_view bytes) {
+  auto d = decoded<schema::FavoritesSeen>::from(bytes);
+  if (!d) return std::nullopt;
+  return favorites_seen{d->root().getCount(), d->root().getVersion()};
+}
+
+std::string encode_inbox_entry(user_id author) {
+  return encode<schema::InboxEntry>([&](schema::InboxEntry::Builder b) { b.setAuthor(author.value); });
+}
+
+std::optional<user_id> decode_inbox_entry(std::string_view bytes) {
+  auto d = decoded<schema::InboxEntry>::from(bytes);
+  if (!d) return std::nullopt;
+  return user_id(d->root().getAuthor());
+}
+
+std::string encode_inbox_meta(std::uint64_t count) {
+  return encode<schema::InboxMeta>([&](schema::InboxMeta::Builder b) { b.setCount(count); });
+}
+
+std::optional<std::uint64_t> decode_inbox_meta(std::string_view bytes) {
+  auto d = decoded<schema::InboxMeta>::from(bytes);
+  if (!d) return std::nullopt;
+  return d->root().getCount();
 }
 
 std::string encode_follow_edge(millis since) {

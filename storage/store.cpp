@@ -67,6 +67,25 @@ void store::write_buffered(rocksdb::WriteBatch& batch) {
   check(db_->Write(rocksdb::WriteOptions(), &batch), "writing RocksDB");
 }
 
+std::vector<std::string> store::last_keys(std::string_view lower, std::string_view upper, std::size_t n) const {
+  rocksdb::ReadOptions options;
+  rocksdb::Slice lower_slice(lower.data(), lower.size()), upper_slice(upper.data(), upper.size());
+  options.iterate_lower_bound = &lower_slice;
+  options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  std::vector<std::string> keys;
+  for (it->SeekToLast(); it->Valid() && keys.size() < n; it->Prev()) keys.push_back(it->key().ToString());
+  return keys;
+}
+
+store::range::range(const store& db, std::string lower, std::string upper)
+    : upper_(std::move(upper)), upper_slice_(upper_) {
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper_slice_;
+  it_.reset(db.db_->NewIterator(options));
+  it_->Seek(lower);
+}
+
 std::string store::property(const std::string& name) const {
   std::string value;
   db_->GetProperty(name, &value);

@@ -38,6 +38,24 @@ class store {
     }
   }
 
+  // The last `n` keys of [lower, upper), last first (a reverse seek: no scan from the start).
+  std::vector<std::string> last_keys(std::string_view lower, std::string_view upper, std::size_t n) const;
+
+  // A forward iterator over [lower, upper), for merges that pull lazily from many ranges.
+  class range {
+   public:
+    range(const store& db, std::string lower, std::string upper);
+    bool valid() const { return it_->Valid(); }
+    std::string_view key() const { return {it_->key().data(), it_->key().size()}; }
+    std::string_view value() const { return {it_->value().data(), it_->value().size()}; }
+    void next() { it_->Next(); }
+
+   private:
+    std::string upper_;
+    rocksdb::Slice upper_slice_;
+    std::unique_ptr<rocksdb::Iterator> it_;
+  };
+
   // A synchronous, fsync'd write; the group committer is the only regular caller.
   void write_durable(rocksdb::WriteBatch& batch);
   // Without fsync: for bookkeeping whose loss only causes a harmless redo (outbox cleanup).
@@ -47,6 +65,7 @@ class store {
 
  private:
   explicit store(rocksdb::DB* db) : db_(db) {}
+  friend class range;
   std::unique_ptr<rocksdb::DB> db_;
 };
 

@@ -88,6 +88,69 @@ std::vector<std::uint64_t> ids_of(const std::vector<user_view>& users) {
   return ids;
 }
 
+video_view to_video_view(const rapidjson::Value& video) {
+  video_view v;
+  if (!video.IsObject()) return v;
+  v.id = id_of(video, "id");
+  auto author = video.FindMember("author");
+  if (author != video.MemberEnd()) v.author = to_user_view(author->value);
+  v.play_url = text_of(video, "play_url");
+  v.cover_url = text_of(video, "cover_url");
+  v.favorite_count = int_of(video, "favorite_count", -1);
+  v.comment_count = int_of(video, "comment_count", -1);
+  auto liked = video.FindMember("is_favorite");
+  v.is_favorite = liked != video.MemberEnd() && liked->value.IsBool() && liked->value.GetBool();
+  v.title = text_of(video, "title");
+  return v;
+}
+
+comment_view to_comment_view(const rapidjson::Value& comment) {
+  comment_view c;
+  if (!comment.IsObject()) return c;
+  c.id = id_of(comment, "id");
+  auto user = comment.FindMember("user");
+  if (user != comment.MemberEnd()) c.user = to_user_view(user->value);
+  c.content = text_of(comment, "content");
+  c.create_date = text_of(comment, "create_date");
+  return c;
+}
+
+std::vector<video_view> video_list_of(const response& r) {
+  std::vector<video_view> out;
+  if (!r.json_ok || !r.json.IsObject() || !r.json.HasMember("video_list")) return out;
+  const auto& list = r.json["video_list"];
+  if (!list.IsArray()) return out;
+  for (const auto& v : list.GetArray()) out.push_back(to_video_view(v));
+  return out;
+}
+
+std::vector<comment_view> comment_list_of(const response& r) {
+  std::vector<comment_view> out;
+  if (!r.json_ok || !r.json.IsObject() || !r.json.HasMember("comment_list")) return out;
+  const auto& list = r.json["comment_list"];
+  if (!list.IsArray()) return out;
+  for (const auto& v : list.GetArray()) out.push_back(to_comment_view(v));
+  return out;
+}
+
+std::vector<std::uint64_t> ids_of(const std::vector<video_view>& videos) {
+  std::vector<std::uint64_t> ids;
+  for (const auto& v : videos) ids.push_back(v.id);
+  return ids;
+}
+
+std::vector<std::uint64_t> ids_of(const std::vector<comment_view>& comments) {
+  std::vector<std::uint64_t> ids;
+  for (const auto& c : comments) ids.push_back(c.id);
+  return ids;
+}
+
+std::vector<std::string> titles_of(const std::vector<video_view>& videos) {
+  std::vector<std::string> titles;
+  for (const auto& v : videos) titles.push_back(v.title);
+  return titles;
+}
+
 std::uint64_t absent_user_id(std::initializer_list<std::uint64_t> known) { return std::max(known) + 1000003; }
 
 namespace api {
@@ -168,6 +231,80 @@ response logout(http_client& c, const std::string& token) {
   return c.post_form("/reel/v1/logout", p);
 }
 
+response publish(http_client& c, const std::string& token, const std::string& bytes, const std::string& title) {
+  params p;
+  add_token(p, token);
+  p.emplace_back("title", title);
+  file_part file;
+  file.bytes = bytes;
+  return c.post_multipart_file("/douyin/publish/action/", p, file);
+}
+
+response publish_list(http_client& c, std::uint64_t user_id, const std::string& token) {
+  params q = {{"user_id", std::to_string(user_id)}};
+  add_token(q, token);
+  return c.get(c.with_query("/douyin/publish/list/", q));
+}
+
+response feed(http_client& c, const params& query) { return c.get(c.with_query("/douyin/feed/", query)); }
+
+response feed(http_client& c, const std::string& token, std::optional<std::int64_t> latest_time,
+              const std::string& feed_type) {
+  params q;
+  if (latest_time) q.emplace_back("latest_time", std::to_string(*latest_time));
+  add_token(q, token);
+  if (!feed_type.empty()) q.emplace_back("feed_type", feed_type);
+  return feed(c, q);
+}
+
+response favorite_action(http_client& c, const std::string& token, std::uint64_t video_id, int action_type) {
+  params p;
+  add_token(p, token);
+  p.emplace_back("video_id", std::to_string(video_id));
+  p.emplace_back("action_type", std::to_string(action_type));
+  return c.post_form("/douyin/favorite/action/", p);
+}
+
+response like(http_client& c, const std::string& token, std::uint64_t video_id) {
+  return favorite_action(c, token, video_id, 1);
+}
+
+response unlike(http_client& c, const std::string& token, std::uint64_t video_id) {
+  return favorite_action(c, token, video_id, 2);
+}
+
+response favorite_list(http_client& c, std::uint64_t user_id, const std::string& token) {
+  params q = {{"user_id", std::to_string(user_id)}};
+  add_token(q, token);
+  return c.get(c.with_query("/douyin/favorite/list/", q));
+}
+
+response comment_add(http_client& c, const std::string& token, std::uint64_t video_id, const std::string& text) {
+  params p;
+  add_token(p, token);
+  p.emplace_back("video_id", std::to_string(video_id));
+  p.emplace_back("action_type", "1");
+  p.emplace_back("comment_text", text);
+  return c.post_form("/douyin/comment/action/", p);
+}
+
+response comment_delete(http_client& c, const std::string& token, std::uint64_t video_id, std::uint64_t comment_id) {
+  params p;
+  add_token(p, token);
+  p.emplace_back("video_id", std::to_string(video_id));
+  p.emplace_back("action_type", "2");
+  p.emplace_back("comment_id", std::to_string(comment_id));
+  return c.post_form("/douyin/comment/action/", p);
+}
+
+response comment_list(http_client& c, std::uint64_t video_id, const std::string& token) {
+  params q = {{"video_id", std::to_string(video_id)}};
+  add_token(q, token);
+  return c.get(c.with_query("/douyin/comment/list/", q));
+}
+
+response metrics(http_client& c) { return c.get("/metrics"); }
+
 }  // namespace api
 
 user_view fetch_user(http_client& c, const std::string& token, std::uint64_t user_id, here where) {
@@ -221,6 +358,66 @@ void must_unfollow(http_client& c, const account& who, std::uint64_t whom, here 
 void must_send(http_client& c, const account& from, std::uint64_t to, const std::string& content, here where) {
   INFO("called from ", caller(where));
   REQUIRE_API_OK(api::send_message(c, from.token, to, content));
+}
+
+std::vector<video_view> fetch_publish_list(http_client& c, std::uint64_t user_id, const std::string& token,
+                                           here where) {
+  INFO("called from ", caller(where));
+  response r = api::publish_list(c, user_id, token);
+  REQUIRE_NO_PROBLEM(problem_video_list(r));
+  return video_list_of(r);
+}
+
+std::vector<video_view> fetch_favorite_list(http_client& c, std::uint64_t user_id, const std::string& token,
+                                            here where) {
+  INFO("called from ", caller(where));
+  response r = api::favorite_list(c, user_id, token);
+  REQUIRE_NO_PROBLEM(problem_video_list(r));
+  return video_list_of(r);
+}
+
+std::vector<comment_view> fetch_comment_list(http_client& c, std::uint64_t video_id, const std::string& token,
+                                             here where) {
+  INFO("called from ", caller(where));
+  response r = api::comment_list(c, video_id, token);
+  REQUIRE_NO_PROBLEM(problem_comment_list(r));
+  return comment_list_of(r);
+}
+
+feed_page fetch_feed(http_client& c, const std::string& token, std::optional<std::int64_t> latest_time,
+                     const std::string& feed_type, here where) {
+  INFO("called from ", caller(where));
+  response r = api::feed(c, token, latest_time, feed_type);
+  REQUIRE_NO_PROBLEM(problem_feed(r));
+  return {r.int_member("next_time").value_or(-1), video_list_of(r)};
+}
+
+video_view must_publish(http_client& c, const account& author, const std::string& bytes, const std::string& title,
+                        here where) {
+  INFO("called from ", caller(where));
+  REQUIRE_API_OK(api::publish(c, author.token, bytes, title));
+  const auto list = fetch_publish_list(c, author.user_id, author.token, where);
+  const auto found = std::find_if(list.begin(), list.end(), [&](const video_view& v) { return v.title == title; });
+  REQUIRE_MESSAGE(found != list.end(), "published video '", title, "' is not in its author's publish list");
+  return *found;
+}
+
+void must_like(http_client& c, const account& who, std::uint64_t video_id, here where) {
+  INFO("called from ", caller(where));
+  REQUIRE_API_OK(api::like(c, who.token, video_id));
+}
+
+void must_unlike(http_client& c, const account& who, std::uint64_t video_id, here where) {
+  INFO("called from ", caller(where));
+  REQUIRE_API_OK(api::unlike(c, who.token, video_id));
+}
+
+comment_view must_comment(http_client& c, const account& who, std::uint64_t video_id, const std::string& text,
+                          here where) {
+  INFO("called from ", caller(where));
+  response r = api::comment_add(c, who.token, video_id, text);
+  REQUIRE_NO_PROBLEM(problem_comment_added(r));
+  return to_comment_view(r.json["comment"]);
 }
 
 }  // namespace reel::test

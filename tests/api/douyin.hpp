@@ -37,6 +37,17 @@ std::string problem_message(const rapidjson::Value& message);
 std::string problem_user_list(const response& r);
 std::string problem_friend_list(const response& r);
 std::string problem_message_list(const response& r);
+// Exact keys and types of a Video (play_url/cover_url non-empty) and a Comment
+// (create_date "MM-DD").
+std::string problem_video(const rapidjson::Value& video);
+std::string problem_comment(const rapidjson::Value& comment);
+// problem_ok plus the shape of every element of "video_list" (publish and favorite lists).
+std::string problem_video_list(const response& r);
+// A feed answer: exactly next_time (a number) and video_list, every element a Video.
+std::string problem_feed(const response& r);
+std::string problem_comment_list(const response& r);
+// A successful comment add: exactly the key `comment`, a Comment.
+std::string problem_comment_added(const response& r);
 // `problem` followed by the request and its answer (unchanged when empty).
 std::string with_request(const response& r, std::string problem);
 
@@ -62,6 +73,8 @@ constexpr std::int64_t forbidden = 4;
 constexpr std::int64_t conflict = 5;
 constexpr std::int64_t rate_limited = 6;
 constexpr std::int64_t too_large = 7;
+constexpr std::int64_t unsupported_media = 8;
+constexpr std::int64_t internal = 9;
 constexpr std::int64_t unavailable = 10;
 constexpr std::int64_t busy = 11;
 constexpr std::int64_t unknown_route = 12;
@@ -92,12 +105,43 @@ struct message_view {
   std::int64_t create_time = 0;
 };
 
+struct video_view {
+  std::uint64_t id = 0;
+  user_view author;
+  std::string play_url;
+  std::string cover_url;
+  std::int64_t favorite_count = -1;
+  std::int64_t comment_count = -1;
+  bool is_favorite = false;
+  std::string title;
+};
+
+struct comment_view {
+  std::uint64_t id = 0;
+  user_view user;
+  std::string content;
+  std::string create_date;
+};
+
+// One answer of /douyin/feed/.
+struct feed_page {
+  std::int64_t next_time = -1;
+  std::vector<video_view> videos;
+};
+
 // Lenient readers (missing members keep defaults); use the shape checks for strictness.
 user_view to_user_view(const rapidjson::Value& user);
 message_view to_message_view(const rapidjson::Value& message);
 std::vector<user_view> user_list_of(const response& r);
 std::vector<message_view> message_list_of(const response& r);
 std::vector<std::uint64_t> ids_of(const std::vector<user_view>& users);
+video_view to_video_view(const rapidjson::Value& video);
+comment_view to_comment_view(const rapidjson::Value& comment);
+std::vector<video_view> video_list_of(const response& r);
+std::vector<comment_view> comment_list_of(const response& r);
+std::vector<std::uint64_t> ids_of(const std::vector<video_view>& videos);
+std::vector<std::uint64_t> ids_of(const std::vector<comment_view>& comments);
+std::vector<std::string> titles_of(const std::vector<video_view>& videos);
 // An id no user has: above every id in `known` by a margin no registration reaches.
 std::uint64_t absent_user_id(std::initializer_list<std::uint64_t> known);
 
@@ -117,6 +161,21 @@ response send_message(http_client& c, const std::string& token, std::uint64_t to
 response chat(http_client& c, const std::string& token, std::uint64_t to_user_id,
               std::optional<std::int64_t> pre_msg_time = std::nullopt);
 response logout(http_client& c, const std::string& token);
+// Multipart: text parts token (when not empty) and title, then `data` as the file part.
+response publish(http_client& c, const std::string& token, const std::string& bytes, const std::string& title);
+response publish_list(http_client& c, std::uint64_t user_id, const std::string& token = "");
+// GET /douyin/feed/ with `query` as given (latest_time, token, feed_type, ...).
+response feed(http_client& c, const params& query);
+response feed(http_client& c, const std::string& token, std::optional<std::int64_t> latest_time = std::nullopt,
+              const std::string& feed_type = "");
+response favorite_action(http_client& c, const std::string& token, std::uint64_t video_id, int action_type);
+response like(http_client& c, const std::string& token, std::uint64_t video_id);
+response unlike(http_client& c, const std::string& token, std::uint64_t video_id);
+response favorite_list(http_client& c, std::uint64_t user_id, const std::string& token = "");
+response comment_add(http_client& c, const std::string& token, std::uint64_t video_id, const std::string& text);
+response comment_delete(http_client& c, const std::string& token, std::uint64_t video_id, std::uint64_t comment_id);
+response comment_list(http_client& c, std::uint64_t video_id, const std::string& token = "");
+response metrics(http_client& c);
 }  // namespace api
 
 // ---- checked fetches: REQUIRE success and the exact shape, return the views ----
@@ -137,4 +196,42 @@ void must_unfollow(http_client& c, const account& who, std::uint64_t whom, here 
 void must_send(http_client& c, const account& from, std::uint64_t to, const std::string& content,
                here where = here::current());
 
+std::vector<video_view> fetch_publish_list(http_client& c, std::uint64_t user_id, const std::string& token = "",
+                                           here where = here::current());
+std::vector<video_view> fetch_favorite_list(http_client& c, std::uint64_t user_id, const std::string& token = "",
+                                            here where = here::current());
+std::vector<comment_view> fetch_comment_list(http_client& c, std::uint64_t video_id, const std::string& token = "",
+                                             here where = here::current());
+// One feed page; an empty feed_type sends none.
+feed_page fetch_feed(http_client& c, const std::string& token, std::optional<std::int64_t> latest_time = std::nullopt,
+                     const std::string& feed_type = "", here where = here::current());
+// REQUIRE a successful publish (no payload keys); returns the new video, found by its
+// title in the author's publish list (titles are unique within a test).
+video_view must_publish(http_client& c, const account& author, const std::string& bytes, const std::string& title,
+                        here where = here::current());
+void must_like(http_client& c, const account& who, std::uint64_t video_id, here where = here::current());
+void must_unlike(http_client& c, const account& who, std::uint64_t video_id, here where = here::current());
+comment_view must_comment(http_client& c, const account& who, std::uint64_t video_id, const std::string& text,
+                          here where = here::current());
+
 }  // namespace reel::test
+
+// Failure messages show lists of titles and ids instead of "{?}".
+namespace doctest {
+template <>
+struct StringMaker<std::vector<std::string>> {
+  static String convert(const std::vector<std::string>& items) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < items.size(); ++i) out += (i == 0 ? "\"" : ", \"") + items[i] + "\"";
+    return (out + "}").c_str();
+  }
+};
+template <>
+struct StringMaker<std::vector<std::uint64_t>> {
+  static String convert(const std::vector<std::uint64_t>& items) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < items.size(); ++i) out += (i == 0 ? "" : ", ") + std::to_string(items[i]);
+    return (out + "}").c_str();
+  }
+};
+}  // namespace doctest

@@ -10,6 +10,7 @@
 #include <optional>
 #include <source_location>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -17,6 +18,14 @@ namespace reel::test {
 
 // Request parameters in the order they are sent (repeated keys allowed).
 using params = std::vector<std::pair<std::string, std::string>>;
+
+// The file part of a multipart/form-data upload.
+struct file_part {
+  std::string field = "data";
+  std::string filename = "video.mp4";
+  std::string content_type = "video/mp4";
+  std::string bytes;
+};
 
 struct response {
   long http_status = 0;
@@ -30,6 +39,10 @@ struct response {
   std::string content_type;
   long new_connections = 0;  // connections curl had to open for this request (0 = reused)
   std::string request;       // "METHOD /path?query", for failure messages
+  // Header fields of the final response, in order; `header` finds one (case-insensitive) and
+  // gives "" when it is absent.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string header(std::string_view name) const;
 
   bool transport_ok() const { return curl_code == CURLE_OK; }
   // `status_code` of the JSON envelope when present and an integer.
@@ -58,7 +71,12 @@ class http_client {
   response post_form(const std::string& path, const params& fields);
   // multipart/form-data with one text part per field.
   response post_multipart(const std::string& path, const params& fields);
+  // multipart/form-data with one text part per field, then `file` as a file part.
+  response post_multipart_file(const std::string& path, const params& fields, const file_part& file);
   response post_raw(const std::string& path, const std::string& content_type, const std::string& body);
+  // GET and HEAD with extra request header lines such as "Range: bytes=0-99".
+  response get_with_headers(const std::string& path_and_query, const std::vector<std::string>& header_lines);
+  response head(const std::string& path_and_query, const std::vector<std::string>& header_lines = {});
 
   // Percent-encoding of one component (curl_easy_escape: only unreserved bytes stay).
   std::string escape(const std::string& text);
@@ -71,7 +89,7 @@ class http_client {
 
  private:
   response perform(const char* method, const std::string& path_and_query, const std::string* content_type,
-                   const std::string* body, curl_mime* mime);
+                   const std::string* body, curl_mime* mime, const std::vector<std::string>* header_lines = nullptr);
 
   std::string base_url_;
   long timeout_ms_;
@@ -91,6 +109,7 @@ class reeld_process {
   std::string base_url() const;
   const std::string& data_dir() const { return data_dir_; }
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
   // SIGTERM, wait up to 10 s, then SIGKILL. Returns the waitpid status.
   int stop();

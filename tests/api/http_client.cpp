@@ -1,6 +1,7 @@
 // libcurl client of the API tests: one easy handle per object, so consecutive requests
 // reuse one keep-alive connection.
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <stdexcept>
 #include <string_view>
@@ -26,6 +27,27 @@ std::size_t append_to_string(char* data, std::size_t size, std::size_t count, vo
   return size * count;
 }
 
+// One header line per call; a status line starts a new response (after 100 Continue).
+std::size_t collect_header(char* data, std::size_t size, std::size_t count, void* target) {
+  auto& headers = *static_cast<std::vector<std::pair<std::string, std::string>>*>(target);
+  std::string_view line(data, size * count);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.rfind("HTTP/", 0) == 0) {
+    headers.clear();
+  } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
+    auto value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+  }
+  return size * count;
+}
+
+bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 }  // namespace
 
 std::optional<std::int64_t> response::int_member(const char* key) const {
@@ -45,6 +67,12 @@ std::string response::string_member(const char* key) const {
 }
 
 std::string response::status_msg() const { return string_member("status_msg"); }
+
+std::string response::header(std::string_view name) const {
+  for (const auto& [key, value] : headers)
+    if (same_name(key, name)) return value;
+  return {};
+}
 
 std::string response::describe() const {
   std::string text = request + " -> ";
@@ -110,12 +138,38 @@ response http_client::post_multipart(const std::string& path, const params& fiel
   return r;
 }
 
+response http_client::post_multipart_file(const std::string& path, const params& fields, const file_part& file) {
+  curl_mime* mime = curl_mime_init(handle_);
+  for (const auto& [key, value] : fields) {
+    curl_mimepart* part = curl_mime_addpart(mime);
+    curl_mime_name(part, key.c_str());
+    curl_mime_data(part, value.data(), value.size());
+  }
+  curl_mimepart* part = curl_mime_addpart(mime);
+  curl_mime_name(part, file.field.c_str());
+  curl_mime_data(part, file.bytes.data(), file.bytes.size());
+  curl_mime_filename(part, file.filename.c_str());
+  curl_mime_type(part, file.content_type.c_str());
+  response r = perform("POST", path, nullptr, nullptr, mime);
+  curl_mime_free(mime);
+  return r;
+}
+
 response http_client::post_raw(const std::string& path, const std::string& content_type, const std::string& body) {
   return perform("POST", path, &content_type, &body, nullptr);
 }
 
+response http_client::get_with_headers(const std::string& path_and_query,
+                                       const std::vector<std::string>& header_lines) {
+  return perform("GET", path_and_query, nullptr, nullptr, nullptr, &header_lines);
+}
+
+response http_client::head(const std::string& path_and_query, const std::vector<std::string>& header_lines) {
+  return perform("HEAD", path_and_query, nullptr, nullptr, nullptr, &header_lines);
+}
+
 response http_client::perform(const char* method, const std::string& path_and_query, const std::string* content_type,
-                              const std::string* body, curl_mime* mime) {
+                              const std::string* body, curl_mime* mime, const std::vector<std::string>* header_lines) {
   response r;
   r.request = std::string(method) + ' ' + path_and_query;
   // Reset drops the previous request's options but keeps the live connection.
@@ -129,10 +183,15 @@ response http_client::perform(const char* method, const std::string& path_and_qu
   curl_easy_setopt(handle_, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms_, 5000L));
   curl_easy_setopt(handle_, CURLOPT_WRITEFUNCTION, append_to_string);
   curl_easy_setopt(handle_, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(handle_, CURLOPT_HEADERFUNCTION, collect_header);
+  curl_easy_setopt(handle_, CURLOPT_HEADERDATA, &r.headers);
   // No "Expect: 100-continue": it would stall every body over 1 KiB by a second.
   curl_slist* headers = curl_slist_append(nullptr, "Expect:");
   if (content_type != nullptr) {
     headers = curl_slist_append(headers, ("Content-Type: " + *content_type).c_str());
+  }
+  if (header_lines != nullptr) {
+    for (const auto& line : *header_lines) headers = curl_slist_append(headers, line.c_str());
   }
   curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, headers);
   if (mime != nullptr) {
@@ -146,12 +205,15 @@ response http_client::perform(const char* method, const std::string& path_and_qu
     curl_easy_setopt(handle_, CURLOPT_CUSTOMREQUEST, "GET");
   } else if (is_get) {
     curl_easy_setopt(handle_, CURLOPT_HTTPGET, 1L);
+  } else if (std::string_view(method) == "HEAD") {
+    curl_easy_setopt(handle_, CURLOPT_NOBODY, 1L);
   }
   r.curl_code = curl_easy_perform(handle_);
   // The handle outlives this call: leave it no pointers into this frame.
   curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, nullptr);
   curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(handle_, CURLOPT_WRITEDATA, nullptr);
+  curl_easy_setopt(handle_, CURLOPT_HEADERDATA, nullptr);
   curl_slist_free_all(headers);
   if (r.curl_code != CURLE_OK) {
     r.curl_error = error_text[0] != '\0' ? error_text : curl_easy_strerror(r.curl_code);

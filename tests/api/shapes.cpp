@@ -129,6 +129,17 @@ std::string list_problem(const response& r, const char* key, F element_problem) 
   return {};
 }
 
+// "MM-DD" with a month 01..12 and a day 01..31.
+bool is_month_day(const rapidjson::Value& v) {
+  if (!v.IsString() || v.GetStringLength() != 5) return false;
+  const std::string d = v.GetString();
+  auto digit = [&](std::size_t i) { return d[i] >= '0' && d[i] <= '9'; };
+  if (!digit(0) || !digit(1) || d[2] != '-' || !digit(3) || !digit(4)) return false;
+  const int month = (d[0] - '0') * 10 + (d[1] - '0');
+  const int day = (d[3] - '0') * 10 + (d[4] - '0');
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
 }  // namespace
 
 std::string with_request(const response& r, std::string problem) {
@@ -204,6 +215,63 @@ std::string problem_friend_list(const response& r) {
 
 std::string problem_message_list(const response& r) {
   return list_problem(r, "message_list", [](const rapidjson::Value& v) { return problem_message(v); });
+}
+
+std::string problem_video(const rapidjson::Value& video) {
+  if (!video.IsObject()) return "video is not an object";
+  std::string p = keys_problem(
+      video, {"id", "author", "play_url", "cover_url", "favorite_count", "comment_count", "is_favorite", "title"},
+      "Video");
+  if (!p.empty()) return p;
+  p = first_problem(video, {{"id", "id"},
+                            {"play_url", "text"},
+                            {"cover_url", "text"},
+                            {"favorite_count", "count"},
+                            {"comment_count", "count"},
+                            {"is_favorite", "bool"},
+                            {"title", "string"}});
+  if (!p.empty()) return p;
+  p = problem_user(video["author"]);
+  return p.empty() ? p : "author: " + p;
+}
+
+std::string problem_comment(const rapidjson::Value& comment) {
+  if (!comment.IsObject()) return "comment is not an object";
+  std::string p = keys_problem(comment, {"id", "user", "content", "create_date"}, "Comment");
+  if (!p.empty()) return p;
+  p = first_problem(comment, {{"id", "id"}, {"content", "string"}});
+  if (!p.empty()) return p;
+  if (!is_month_day(comment["create_date"])) return "create_date is not \"MM-DD\"";
+  p = problem_user(comment["user"]);
+  return p.empty() ? p : "user: " + p;
+}
+
+std::string problem_video_list(const response& r) {
+  return list_problem(r, "video_list", [](const rapidjson::Value& v) { return problem_video(v); });
+}
+
+std::string problem_feed(const response& r) {
+  std::string p = problem_ok(r, {"next_time", "video_list"});
+  if (!p.empty()) return p;
+  if (!r.json["next_time"].IsInt64()) return with_request(r, "next_time is not an integer");
+  const rapidjson::Value& list = r.json["video_list"];
+  if (!list.IsArray()) return with_request(r, "video_list is not an array");
+  if (list.Size() > 30) return with_request(r, "video_list holds " + std::to_string(list.Size()) + " videos, over 30");
+  for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
+    p = problem_video(list[i]);
+    if (!p.empty()) return with_request(r, "video_list[" + std::to_string(i) + "]: " + p);
+  }
+  return {};
+}
+
+std::string problem_comment_list(const response& r) {
+  return list_problem(r, "comment_list", [](const rapidjson::Value& v) { return problem_comment(v); });
+}
+
+std::string problem_comment_added(const response& r) {
+  std::string p = problem_ok(r, {"comment"});
+  if (!p.empty()) return p;
+  return with_request(r, problem_comment(r.json["comment"]));
 }
 
 }  // namespace reel::test

@@ -89,21 +89,21 @@ TEST_CASE("outbox replay at start applies effects a crash left undelivered") {
     batch.Put(storage::keys::name("replayed").str(), storage::encode_name_claim(created));
     batch.Put(
         storage::keys::outbox(shard, op_id(11)).str(),
-        storage::encode(storage::outbox_entry{op_id(11), created, storage::create_user{"replayed", "pw", since}}));
+        storage::encode(storage::outbox_entry{op_id(11), created.value, storage::create_user{"replayed", "pw", since}}));
     // 2. `follower` followed `followee`; the followee's side not yet applied.
     batch.Put(storage::keys::user(followee).str(), user(followee, "followee", 0, 1));
     batch.Put(storage::keys::user(follower).str(), user(follower, "follower", 1, 0));
     stage_edge(batch, edge_direction::following, follower, followee, std::nullopt, since);
     batch.Put(
         storage::keys::outbox(storage::partition_of(follower), op_id(12)).str(),
-        storage::encode(storage::outbox_entry{op_id(12), followee, storage::follower_change{follower, true, since}}));
+        storage::encode(storage::outbox_entry{op_id(12), followee.value, storage::follower_change{follower, true, since}}));
     // 3. `old_fan` follows `followee`, applied on both sides, but its outbox entry was not
     //    deleted yet: the redelivery must not count it twice.
     batch.Put(storage::keys::user(old_fan).str(), user(old_fan, "old_fan", 1, 0));
     stage_edge(batch, edge_direction::following, old_fan, followee, std::nullopt, millis(since.value - 1));
     stage_edge(batch, edge_direction::follower, followee, old_fan, std::nullopt, millis(since.value - 1));
     batch.Put(storage::keys::outbox(storage::partition_of(old_fan), op_id(13)).str(),
-              storage::encode(storage::outbox_entry{op_id(13), followee,
+              storage::encode(storage::outbox_entry{op_id(13), followee.value,
                                                     storage::follower_change{old_fan, true, millis(since.value - 1)}}));
     db->write_durable(batch);
   }

@@ -74,8 +74,8 @@ int decode_all(std::string_view bytes) {
 std::vector<std::string> samples() {
   chat_room_record room{user_id(1), user_id(2), message_id(3), user_id(1), utf8, millis(5), 6};
   chat_message_record message{message_id(3), user_id(1), user_id(2), utf8, millis(5)};
-  outbox_entry follow{op_id(9), user_id(2), follower_change{user_id(1), true, millis(4)}};
-  outbox_entry create{op_id(10), user_id(2), create_user{utf8, "hash", millis(4)}};
+  outbox_entry follow{op_id(9), 2, follower_change{user_id(1), true, millis(4)}};
+  outbox_entry create{op_id(10), 2, create_user{utf8, "hash", millis(4)}};
   return {encode(full_user()),
           encode(room),
           encode(message),
@@ -173,7 +173,7 @@ TEST_CASE("text with an embedded NUL byte round-trips") {
 
 TEST_CASE("outbox_entry round-trips both effects") {
   SUBCASE("follower_change, following") {
-    outbox_entry e{op_id(max_safe_id), user_id(42), follower_change{user_id(7), true, millis(1'700'000'000'500)}};
+    outbox_entry e{op_id(max_safe_id), 42, follower_change{user_id(7), true, millis(1'700'000'000'500)}};
     auto back = decode_outbox_entry(encode(e));
     REQUIRE(back.has_value());
     CHECK(back->op == e.op);
@@ -185,7 +185,7 @@ TEST_CASE("outbox_entry round-trips both effects") {
     CHECK(change->since == millis(1'700'000'000'500));
   }
   SUBCASE("follower_change, unfollowing") {
-    outbox_entry e{op_id(1), user_id(2), follower_change{user_id(u64_max), false, millis(0)}};
+    outbox_entry e{op_id(1), 2, follower_change{user_id(u64_max), false, millis(0)}};
     auto back = decode_outbox_entry(encode(e));
     REQUIRE(back.has_value());
     auto* change = std::get_if<follower_change>(&back->effect);
@@ -195,11 +195,11 @@ TEST_CASE("outbox_entry round-trips both effects") {
     CHECK(change->since == millis(0));
   }
   SUBCASE("create_user") {
-    outbox_entry e{op_id(5), user_id(6), create_user{utf8, "$argon2id$x", millis(1'700'000'000'777)}};
+    outbox_entry e{op_id(5), 6, create_user{utf8, "$argon2id$x", millis(1'700'000'000'777)}};
     auto back = decode_outbox_entry(encode(e));
     REQUIRE(back.has_value());
     CHECK(back->op == op_id(5));
-    CHECK(back->target == user_id(6));
+    CHECK(back->target == 6);
     auto* create = std::get_if<create_user>(&back->effect);
     REQUIRE(create != nullptr);
     CHECK(create->name == utf8);
@@ -207,7 +207,7 @@ TEST_CASE("outbox_entry round-trips both effects") {
     CHECK(create->created == millis(1'700'000'000'777));
   }
   SUBCASE("create_user with empty strings") {
-    outbox_entry e{op_id(5), user_id(6), create_user{"", "", millis(0)}};
+    outbox_entry e{op_id(5), 6, create_user{"", "", millis(0)}};
     auto back = decode_outbox_entry(encode(e));
     REQUIRE(back.has_value());
     auto* create = std::get_if<create_user>(&back->effect);
@@ -298,7 +298,7 @@ TEST_CASE("decoding works from a misaligned buffer") {
     REQUIRE(back.has_value());
     check_equal(*back, user);
 
-    auto follow = encode(outbox_entry{op_id(3), user_id(4), follower_change{user_id(5), true, millis(6)}});
+    auto follow = encode(outbox_entry{op_id(3), 4, follower_change{user_id(5), true, millis(6)}});
     std::string other(offset, '#');
     other += follow;
     auto entry = decode_outbox_entry(std::string_view(other.data() + offset, follow.size()));

@@ -1,0 +1,85 @@
+// The gateway's video operations: publish, lists, feed, likes and comments.
+#include <limits>
+
+#include "actors/gateway.hpp"
+#include "actors/gateway_ask.hpp"
+#include "actors/timelines.hpp"
+#include "actors/video_views.hpp"
+#include "actors/views.hpp"
+#include "cluster/clock.hpp"
+
+namespace reel::actors {
+
+void gateway_service::publish(user_id author, std::string title, std::string media_hash, reply<video_id> done) {
+  post([this, author, title = std::move(title), hash = std::move(media_hash), done](caf::event_based_actor* self) {
+    ask(self, ctx_, [this, author] { return ctx_.dir.user(author); }, [done](video_id id) { done(id); },
+        fail_with(done), 2, publish_atom::value, title, hash);
+  });
+}
+
+void gateway_service::publish_list(user_id author, user_id viewer, reply<std::vector<video_view>> done) {
+  post([this, author, viewer, done](caf::event_based_actor*) {
+    if (!load_user(ctx_.db, author)) return done(make_error(errc::not_found, "user not found"));
+    done(video_views(ctx_.db, works_ids(ctx_.db, author), viewer));
+  });
+}
+
+void gateway_service::feed(user_id viewer, millis before, feed_kind kind, std::size_t limit, reply<feed_page> done) {
+  post([this, viewer, before, kind, limit, done](caf::event_based_actor*) {
+    if (kind == feed_kind::following && !viewer)
+      return done(make_error(errc::not_logged_in, "the following feed needs a token"));
+    constexpr millis end_of_time(std::numeric_limits<std::int64_t>::max());
+    bool home = kind == feed_kind::following ||
+                (kind == feed_kind::automatic && viewer &&
+                 !home_timeline(ctx_.db, ctx_.celebrities, viewer, end_of_time, 1).empty());
+    auto items = home ? home_timeline(ctx_.db, ctx_.celebrities, viewer, before, limit)
+                      : global_timeline(ctx_.db, before, limit);
+    std::vector<video_id> ids;
+    for (const auto& item : items) ids.push_back(item.video);
+    auto cursor = before == end_of_time ? cluster::wall_clock() : before;
+    done(feed_page{video_views(ctx_.db, ids, viewer), items.empty() ? cursor : items.back().time});
+  });
+}
+
+void gateway_service::favorite(user_id user, video_id video, bool like, reply<success> done) {
+  post([this, user, video, like, done](caf::event_based_actor* self) {
+    if (!load_video(ctx_.db, video)) return done(make_error(errc::not_found, "video not found"));
+    ask(self, ctx_, [this, user] { return ctx_.dir.user(user); }, [done](caf::ok_atom) { done(success{}); },
+        fail_with(done), 2, like_atom::value, video, like);
+  });
+}
+
+void gateway_service::favorite_list(user_id owner, user_id viewer, reply<std::vector<video_view>> done) {
+  post([this, owner, viewer, done](caf::event_based_actor*) {
+    if (!load_user(ctx_.db, owner)) return done(make_error(errc::not_found, "user not found"));
+    done(video_views(ctx_.db, favorite_ids(ctx_.db, owner), viewer));
+  });
+}
+
+void gateway_service::add_comment(user_id user, video_id video, std::string text, reply<comment_view> done) {
+  post([this, user, video, text = std::move(text), done](caf::event_based_actor* self) {
+    auto on_added = [this, user, text, done](comment_id id, millis created) {
+      auto users = user_views(ctx_.db, {user}, user);
+      if (users.empty()) return done(make_error(errc::not_found, "user not found"));
+      done(comment_view{id, std::move(users.front()), text, created});
+    };
+    ask(self, ctx_, [this, video] { return ctx_.dir.video(video); }, on_added, fail_with(done), 2, comment_atom::value,
+        user, text);
+  });
+}
+
+void gateway_service::delete_comment(user_id user, video_id video, comment_id comment, reply<success> done) {
+  post([this, user, video, comment, done](caf::event_based_actor* self) {
+    ask(self, ctx_, [this, video] { return ctx_.dir.video(video); }, [done](caf::ok_atom) { done(success{}); },
+        fail_with(done), 2, uncomment_atom::value, user, comment);
+  });
+}
+
+void gateway_service::comment_list(video_id video, user_id viewer, reply<std::vector<comment_view>> done) {
+  post([this, video, viewer, done](caf::event_based_actor*) {
+    if (!load_video(ctx_.db, video)) return done(make_error(errc::not_found, "video not found"));
+    done(comment_views(ctx_.db, video, viewer));
+  });
+}
+
+}  // namespace reel::actors

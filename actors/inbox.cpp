@@ -1,0 +1,154 @@
+#include "actors/inbox.hpp"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "actors/celebrities.hpp"
+#include "actors/directory.hpp"
+#include "storage/records.hpp"
+
+namespace reel::actors {
+
+namespace {
+
+struct inbox_state {
+  // Entries per owner (InboxMeta, loaded on first use). Pushes check for an existing entry,
+  // so a page redone after a crash does not count twice.
+  std::unordered_map<user_id, std::uint64_t> counts;
+  write_log log;
+  idle_timer idle;
+};
+
+using self_ptr = inbox_actor::stateful_pointer<inbox_state>;
+using ok_promise = caf::typed_response_promise<caf::ok_atom>;
+
+std::uint64_t& count_of(self_ptr self, context& ctx, user_id owner) {
+  auto [it, fresh] = self->state.counts.try_emplace(owner, 0);
+  if (fresh) {
+    if (auto v = ctx.db.get(storage::keys::inbox_meta(owner))) it->second = storage::decode_inbox_meta(*v).value_or(0);
+  }
+  return it->second;
+}
+
+// Deletes the oldest entries of `owner` beyond inbox_cap. Runs after the writes that
+// overfilled the inbox are durable, so it sees them; the oldest keys are the last of the
+// owner's range (newest first), found by a reverse seek.
+void trim(self_ptr self, context& ctx, user_id owner, rocksdb::WriteBatch& batch) {
+  auto& count = count_of(self, ctx, owner);
+  if (count <= ctx.cfg.inbox_cap) return;
+  auto prefix = storage::keys::inbox_prefix(owner);
+  auto oldest = ctx.db.last_keys(prefix, prefix.prefix_end(), count - ctx.cfg.inbox_cap);
+  for (const auto& key : oldest) batch.Delete(key);
+  count -= oldest.size();
+  batch.Put(storage::keys::inbox_meta(owner).str(), storage::encode_inbox_meta(count));
+}
+
+// Commits `batch` (with the touched owners' counts), replies, then trims overfull inboxes.
+void commit(self_ptr self, context& ctx, storage::partition_id shard, rocksdb::WriteBatch batch,
+            const std::vector<user_id>& touched, ok_promise rp) {
+  std::vector<user_id> overfull;
+  for (auto owner : touched) {
+    auto count = count_of(self, ctx, owner);
+    batch.Put(storage::keys::inbox_meta(owner).str(), storage::encode_inbox_meta(count));
+    if (count > ctx.cfg.inbox_cap) overfull.push_back(owner);
+  }
+  persist(self, ctx, self->state.log, shard, std::move(batch), [self, &ctx, shard, overfull, rp](bool durable) mutable {
+    if (!durable) {
+      rp.deliver(caf_error(errc::internal, "write failed"));
+      self->quit(caf::exit_reason::user_shutdown);
+      return;
+    }
+    rp.deliver(caf::ok_atom::value);
+    if (overfull.empty()) return;
+    rocksdb::WriteBatch trims;
+    for (auto owner : overfull) trim(self, ctx, owner, trims);
+    persist(self, ctx, self->state.log, shard, std::move(trims), [](bool) {});
+  });
+}
+
+ok_promise push(self_ptr self, context& ctx, storage::partition_id shard, video_id video, user_id author,
+                millis created, const std::vector<user_id>& owners) {
+  auto rp = self->make_response_promise<caf::ok_atom>();
+  rocksdb::WriteBatch batch;
+  auto entry = storage::encode_inbox_entry(author);
+  for (auto owner : owners) {
+    auto key = storage::keys::inbox(owner, created, video);
+    if (ctx.db.contains(key)) continue;
+    batch.Put(key.str(), entry);
+    ++count_of(self, ctx, owner);
+  }
+  commit(self, ctx, shard, std::move(batch), owners, rp);
+  return rp;
+}
+
+ok_promise backfill(self_ptr self, context& ctx, storage::partition_id shard, user_id owner, user_id author) {
+  auto rp = self->make_response_promise<caf::ok_atom>();
+  rocksdb::WriteBatch batch;
+  if (!ctx.celebrities.contains(author)) {  // a celebrity's works are merged at read time
+    auto entry = storage::encode_inbox_entry(author);
+    auto prefix = storage::keys::works_prefix(author);
+    std::size_t copied = 0;
+    std::size_t added = 0;
+    ctx.db.scan(prefix, prefix.prefix_end(), [&](std::string_view key, std::string_view) {
+      auto created = storage::keys::from_rev(storage::read_u64(key, key.size() - 16));
+      auto inbox_key = storage::keys::inbox(owner, created, video_id(storage::read_u64(key, key.size() - 8)));
+      if (!ctx.db.contains(inbox_key)) {
+        batch.Put(inbox_key.str(), entry);
+        ++added;
+      }
+      return ++copied < ctx.cfg.backfill_videos;
+    });
+    count_of(self, ctx, owner) += added;
+  }
+  commit(self, ctx, shard, std::move(batch), {owner}, rp);
+  return rp;
+}
+
+ok_promise hide(self_ptr self, context& ctx, storage::partition_id shard, user_id owner, user_id author) {
+  auto rp = self->make_response_promise<caf::ok_atom>();
+  rocksdb::WriteBatch batch;
+  auto prefix = storage::keys::inbox_prefix(owner);
+  std::uint64_t removed = 0;
+  ctx.db.scan(prefix, prefix.prefix_end(), [&](std::string_view key, std::string_view value) {
+    if (storage::decode_inbox_entry(value) == author) {
+      batch.Delete(rocksdb::Slice(key.data(), key.size()));
+      ++removed;
+    }
+    return true;
+  });
+  auto& count = count_of(self, ctx, owner);
+  count = count > removed ? count - removed : 0;
+  commit(self, ctx, shard, std::move(batch), {owner}, rp);
+  return rp;
+}
+
+inbox_actor::behavior_type inbox_behavior(self_ptr self, context* ctx, storage::partition_id shard) {
+  schedule_idle_check(self, *ctx);
+  return {
+      [=](durable_atom, std::uint64_t seq, bool durable) { self->state.log.complete(seq, durable); },
+      [=](caf::tick_atom) {
+        on_idle_tick(self, *ctx, !self->state.log.idle(),
+                     [&] { ctx->dir.retire_inbox_shard(shard, self->address()); });
+      },
+      [=](push_atom, video_id video, user_id author, millis created, const std::vector<user_id>& owners) {
+        self->state.idle.touch();
+        return push(self, *ctx, shard, video, author, created, owners);
+      },
+      [=](backfill_atom, user_id owner, user_id author) {
+        self->state.idle.touch();
+        return backfill(self, *ctx, shard, owner, author);
+      },
+      [=](hide_atom, user_id owner, user_id author) {
+        self->state.idle.touch();
+        return hide(self, *ctx, shard, owner, author);
+      },
+  };
+}
+
+}  // namespace
+
+inbox_actor spawn_inbox_shard(caf::actor_system& sys, context& ctx, storage::partition_id shard) {
+  return sys.spawn(inbox_behavior, &ctx, shard);
+}
+
+}  // namespace reel::actors

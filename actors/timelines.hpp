@@ -1,0 +1,30 @@
+// Feeds as merges of time-ordered key ranges: the global feed merges every partition's
+// share of the timeline; a home timeline merges the viewer's inbox (pushed), their own
+// works, and the works of followed celebrities (pulled at read time). Merges pull lazily,
+// so a page of 30 reads about 30 entries plus one seek per source.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "actors/celebrities.hpp"
+#include "schema/ids.hpp"
+#include "storage/store.hpp"
+
+namespace reel::actors {
+
+struct timeline_item {
+  millis time;
+  video_id video;
+  user_id author;
+};
+
+// At most `limit` videos strictly older than `before`, newest first, each video once.
+// A page never ends inside a group of videos with the same time (the next page, strictly
+// older than the last returned time, would skip the rest of the group), unless the whole
+// page is one such group.
+std::vector<timeline_item> global_timeline(const storage::store& db, millis before, std::size_t limit);
+std::vector<timeline_item> home_timeline(const storage::store& db, const celebrity_set& celebrities, user_id viewer,
+                                         millis before, std::size_t limit);
+
+}  // namespace reel::actors
