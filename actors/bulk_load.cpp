@@ -141,6 +141,8 @@ bulk_result bulk_load(storage::store& db, cluster::id_generator& ids, const bulk
     ++r.celebrities;
   }
   out.flush(true);
+  progress("flush", 0, 1);
+  db.flush();
   progress("done", 1, 1);
   return r;
 }

@@ -29,11 +29,17 @@ void gateway_service::feed(user_id viewer, millis before, feed_kind kind, std::s
     if (kind == feed_kind::following && !viewer)
       return done(make_error(errc::not_logged_in, "the following feed needs a token"));
     constexpr millis end_of_time(std::numeric_limits<std::int64_t>::max());
-    bool home = kind == feed_kind::following ||
-                (kind == feed_kind::automatic && viewer &&
-                 !home_timeline(ctx_.db, ctx_.celebrities, viewer, end_of_time, 1).empty());
-    auto items = home ? home_timeline(ctx_.db, ctx_.celebrities, viewer, before, limit)
-                      : global_timeline(ctx_.db, before, limit);
+    std::vector<timeline_item> items;
+    bool home = kind == feed_kind::following || (kind == feed_kind::automatic && viewer);
+    if (home) items = home_timeline(ctx_.db, ctx_.celebrities, viewer, before, limit);
+    // An empty home page is the end of a non-empty home timeline, unless that timeline is
+    // empty altogether: then the automatic feed is the global one.
+    if (home && items.empty() && kind == feed_kind::automatic)
+      home = !home_timeline(ctx_.db, ctx_.celebrities, viewer, end_of_time, 1).empty();
+    if (!home) {
+      auto cached = ctx_.recent.page(before, limit);
+      items = cached ? std::move(*cached) : global_timeline(ctx_.db, before, limit);
+    }
     std::vector<video_id> ids;
     for (const auto& item : items) ids.push_back(item.video);
     auto cursor = before == end_of_time ? cluster::wall_clock() : before;

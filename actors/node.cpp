@@ -7,6 +7,7 @@
 #include "actors/gateway.hpp"
 #include "actors/outbox.hpp"
 #include "actors/revocations.hpp"
+#include "actors/timelines.hpp"
 #include "cluster/clock.hpp"
 
 namespace reel::actors {
@@ -18,9 +19,10 @@ struct node::impl {
         ids(*db, options.cfg.node, [] { return cluster::wall_clock(); }),
         system(caf_config),
         dir(system),
-        ctx{*db, commits, ids, dir, celebrities, options.cfg} {
+        ctx{*db, commits, ids, dir, celebrities, recent, options.cfg} {
     revoked.load(*db, cluster::wall_clock());
     celebrities.load(*db);
+    recent.load(*db);
     dir.bind(ctx, spawn_outbox_relay(system, ctx, relay), spawn_fanout(system, ctx, fanout));
     gateway = std::make_unique<gateway_service>(system, ctx, revoked);
     caf::anon_send(dir.relay(), replay_atom::value);
@@ -41,6 +43,7 @@ struct node::impl {
   caf::actor_system system;
   directory dir;
   celebrity_set celebrities;
+  recent_timeline recent;
   context ctx;
   revocation_list revoked;
   relay_probe relay;

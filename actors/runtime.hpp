@@ -44,6 +44,7 @@ inline caf::error caf_error(errc code, std::string message = {}) { return to_caf
 
 class directory;
 class celebrity_set;
+class recent_timeline;
 
 // The node's shared services, alive as long as the actor system.
 struct context {
@@ -52,6 +53,7 @@ struct context {
   cluster::id_generator& ids;
   directory& dir;
   celebrity_set& celebrities;
+  recent_timeline& recent;
   settings cfg;
 };
 

@@ -61,8 +61,18 @@ bool newer(const timeline_item& a, const timeline_item& b) {
   return a.time != b.time ? a.time > b.time : a.video > b.video;
 }
 
-// Pulls up to limit + 1 distinct items that `keep` accepts, newest first, then trims a
-// trailing group of equal times (see timelines.hpp).
+// Cuts up to limit + 1 items (newest first) to a page: at most `limit`, without a trailing
+// group of equal times that continues past the page (see timelines.hpp).
+std::vector<timeline_item> to_page(std::vector<timeline_item> items, std::size_t limit) {
+  if (items.size() <= limit) return items;
+  auto boundary = items[limit].time;
+  items.resize(limit);
+  auto tie_start = std::find_if(items.begin(), items.end(), [&](const auto& i) { return i.time == boundary; });
+  if (tie_start != items.begin()) items.erase(tie_start, items.end());
+  return items;
+}
+
+// Pulls up to limit + 1 distinct items that `keep` accepts, newest first, as a page.
 template <class Keep>
 std::vector<timeline_item> merge(std::vector<std::unique_ptr<source>>& sources, std::size_t limit, Keep keep) {
   auto later = [](source* a, source* b) { return newer(*b->head(), *a->head()); };
@@ -79,12 +89,7 @@ std::vector<timeline_item> merge(std::vector<std::unique_ptr<source>>& sources, 
     if (s->head()) heap.push(s);
     if (keep(item) && seen.insert(item.video).second) out.push_back(item);
   }
-  if (out.size() <= limit) return out;
-  auto boundary = out[limit].time;
-  out.pop_back();
-  auto tie_start = std::find_if(out.begin(), out.end(), [&](const auto& i) { return i.time == boundary; });
-  if (tie_start != out.begin()) out.erase(tie_start, out.end());
-  return out;
+  return to_page(std::move(out), limit);
 }
 
 }  // namespace
@@ -94,6 +99,33 @@ std::vector<timeline_item> global_timeline(const storage::store& db, millis befo
   for (storage::partition_id p = 0; p < storage::partition_count; ++p)
     sources.push_back(std::make_unique<source>(db, storage::keys::timeline_prefix(p), before, std::nullopt));
   return merge(sources, limit, [](const timeline_item&) { return true; });
+}
+
+void recent_timeline::load(const storage::store& db) {
+  auto items = global_timeline(db, millis(std::numeric_limits<std::int64_t>::max()), capacity_ + 1);
+  std::lock_guard lock(mutex_);
+  complete_ = items.size() <= capacity_;
+  if (!complete_) items.resize(capacity_);
+  items_ = std::move(items);
+}
+
+void recent_timeline::add(const timeline_item& item) {
+  std::lock_guard lock(mutex_);
+  auto at = std::lower_bound(items_.begin(), items_.end(), item, newer);
+  if (at != items_.end() && at->video == item.video) return;
+  items_.insert(at, item);
+  if (items_.size() > capacity_) {
+    items_.pop_back();
+    complete_ = false;
+  }
+}
+
+std::optional<std::vector<timeline_item>> recent_timeline::page(millis before, std::size_t limit) const {
+  std::lock_guard lock(mutex_);
+  auto first = std::find_if(items_.begin(), items_.end(), [&](const auto& i) { return i.time < before; });
+  auto available = static_cast<std::size_t>(items_.end() - first);
+  if (available <= limit && !complete_) return std::nullopt;  // the page may continue in storage
+  return to_page({first, first + static_cast<std::ptrdiff_t>(std::min(available, limit + 1))}, limit);
 }
 
 std::vector<timeline_item> home_timeline(const storage::store& db, const celebrity_set& celebrities, user_id viewer,

@@ -1,6 +1,7 @@
 // The user actor's videos: publishing its own, and its likes of others'.
 #include "actors/directory.hpp"
 #include "actors/fanout.hpp"
+#include "actors/timelines.hpp"
 #include "actors/user_state.hpp"
 #include "cluster/clock.hpp"
 #include "storage/keys.hpp"
@@ -50,6 +51,7 @@ caf::typed_response_promise<video_id> publish(user_self self, context& ctx, std:
       self,
       [self, &ctx, rp, job]() mutable {
         // The publish is durable; fan-out continues on its own and resumes after a crash.
+        ctx.recent.add({job.created, job.video, job.author});
         caf::anon_send(ctx.dir.fanout(), start_atom::value, storage::encode(job));
         rp.deliver(job.video);
       },

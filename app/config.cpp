@@ -38,6 +38,10 @@ std::optional<int> parse(int argc, char** argv, config& c) {
   cli.add_option("--max-upload-bytes", c.edge.max_upload_bytes, "largest video upload accepted (413 above)")
       ->capture_default_str();
   cli.add_option("--max-video-seconds", max_video_s, "longest video accepted")->capture_default_str();
+  cli.add_option("--upload-threads", c.upload_threads, "threads hashing uploads (SHA-256; known bytes publish at once)")
+      ->capture_default_str();
+  cli.add_option("--upload-queue", c.upload_queue, "uploads allowed to wait for hashing; beyond it 'busy' (503)")
+      ->capture_default_str();
   cli.add_option("--media-threads", c.media_threads, "threads validating uploads and extracting covers (FFmpeg)")
       ->capture_default_str();
   cli.add_option("--media-queue", c.media_queue, "uploads allowed to wait for validation; beyond it 'busy' (503)")

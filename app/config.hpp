@@ -19,6 +19,8 @@ struct config {
   double rate_limit_burst = 200;
   unsigned hash_threads = 1;
   std::size_t hash_queue = 128;
+  unsigned upload_threads = 1;
+  std::size_t upload_queue = 256;
   unsigned media_threads = 1;
   std::size_t media_queue = 16;
   std::int64_t debug_clock_offset_ms = 0;

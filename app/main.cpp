@@ -29,12 +29,14 @@ int run(const reel::app::config& cfg) {
   reel::http::password_pool passwords(cfg.hash_threads, cfg.hash_queue);
   reel::http::rate_limiter limiter(cfg.rate_limit_per_second, cfg.rate_limit_burst);
   reel::media::library media(cfg.data_dir / "media");
+  reel::http::bounded_pool upload_pool(cfg.upload_threads, cfg.upload_queue);
   reel::http::bounded_pool media_pool(cfg.media_threads, cfg.media_queue);
   reel::http::edge edge{.api = node.api(),
                         .keys = reel::http::token_keys::load_or_create(cfg.data_dir / "token.key"),
                         .passwords = passwords,
                         .limiter = limiter,
                         .media = media,
+                        .upload_pool = upload_pool,
                         .media_pool = media_pool,
                         .cfg = cfg.edge,
                         .ready = [&node] { return node.ready(); },

@@ -79,7 +79,8 @@ struct edge {
   password_pool& passwords;
   rate_limiter& limiter;
   media::library& media;
-  bounded_pool& media_pool;  // validation and cover extraction (FFmpeg)
+  bounded_pool& upload_pool;  // first stage of a publish: content hash and lookup (instant publish)
+  bounded_pool& media_pool;   // second stage, for new bytes: validation and cover extraction (FFmpeg)
   edge_settings cfg;
   std::function<bool()> ready;
   std::function<std::string()> node_metrics;

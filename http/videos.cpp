@@ -30,6 +30,36 @@ outcome<feed_kind> feed_type(const request& r) {
   return make_error(errc::bad_parameter, "feed_type must be global or following");
 }
 
+error busy_uploads() { return make_error(errc::busy, "too many uploads in progress, retry later"); }
+
+// One publish after its request was checked: hash, then (for new bytes) validate, then publish.
+struct upload {
+  edge& e;
+  responder_ptr out;
+  user_id author;
+  std::string title;
+  std::shared_ptr<const std::string> body;
+  std::string_view data;  // the file part, inside *body
+
+  void hash_and_publish() {
+    auto hash = media::library::content_hash(data);
+    if (e.media.find(hash)) return publish(std::move(hash));
+    if (!e.media_pool.submit([self = *this]() mutable { self.validate_and_publish(); }))
+      send_error(out, busy_uploads());
+  }
+
+  void validate_and_publish() {
+    auto stored = e.media.ingest(data, e.cfg.media_limits);
+    if (auto* failure = std::get_if<media::media_error>(&stored)) return send_error(out, media_failure(*failure));
+    publish(std::get<media::stored_video>(stored).hash);
+  }
+
+  void publish(std::string hash) {
+    e.api.publish(author, std::move(title), std::move(hash),
+                  render_to<video_id>(out, [](video_id) { return json::success(); }));
+  }
+};
+
 }  // namespace
 
 void handle_publish(edge& e, const request& r, responder_ptr out) {
@@ -45,17 +75,12 @@ void handle_publish(edge& e, const request& r, responder_ptr out) {
   }
   if (file->data.size() > e.cfg.max_upload_bytes)
     return send_error(out, make_error(errc::too_large, "video is larger than the configured limit"));
-  user_id author(claims->user_id);
-  // Hashing, validation and cover extraction run on the media pool; the body stays alive
-  // through the shared pointer that `data` views.
-  bool queued = e.media_pool.submit([&e, out, author, title = std::move(title.value()), body = r.body,
-                                     data = file->data]() mutable {
-    auto stored = e.media.ingest(data, e.cfg.media_limits);
-    if (auto* failure = std::get_if<media::media_error>(&stored)) return send_error(out, media_failure(*failure));
-    e.api.publish(author, std::move(title), std::get<media::stored_video>(stored).hash,
-                  render_to<video_id>(out, [](video_id) { return json::success(); }));
-  });
-  if (!queued) send_error(out, make_error(errc::busy, "too many uploads in progress, retry later"));
+  // Off the reactor: the upload pool hashes the bytes; bytes stored before publish at once,
+  // new ones go on to the media pool for FFmpeg. The body stays alive through the shared
+  // pointer that `data` views.
+  upload job{e, out, user_id(claims->user_id), std::move(title.value()), r.body, file->data};
+  if (!e.upload_pool.submit([job = std::move(job)]() mutable { job.hash_and_publish(); }))
+    send_error(out, busy_uploads());
 }
 
 void handle_publish_list(edge& e, const request& r, responder_ptr out) {

@@ -2,6 +2,7 @@
 
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 
 #include <stdexcept>
@@ -25,6 +26,7 @@ std::unique_ptr<store> store::open(const std::filesystem::path& dir) {
   // Point lookups of edges and records dominate: a bloom filter per table file.
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.block_cache = rocksdb::NewLRUCache(256 << 20);  // records and edges of hot users stay decoded-ready
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* db = nullptr;
   check(rocksdb::DB::Open(options, dir.string(), &db), "opening RocksDB");
@@ -84,6 +86,11 @@ store::range::range(const store& db, std::string lower, std::string upper)
   options.iterate_upper_bound = &upper_slice_;
   it_.reset(db.db_->NewIterator(options));
   it_->Seek(lower);
+}
+
+void store::flush() {
+  check(db_->Flush(rocksdb::FlushOptions()), "flushing RocksDB");
+  check(db_->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr), "compacting RocksDB");
 }
 
 std::string store::property(const std::string& name) const {

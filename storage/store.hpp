@@ -61,6 +61,10 @@ class store {
   // Without fsync: for bookkeeping whose loss only causes a harmless redo (outbox cleanup).
   void write_buffered(rocksdb::WriteBatch& batch);
 
+  // Writes the memtables to table files and syncs: after a bulk load, so that the next open
+  // does not replay a large WAL and reads find the data in indexed, bloom-filtered files.
+  void flush();
+
   std::string property(const std::string& name) const;
 
  private:

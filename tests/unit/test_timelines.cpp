@@ -100,3 +100,31 @@ TEST_CASE("a home timeline merges inbox, own works and followed celebrities, onc
   CHECK(videos_of(older) == std::vector<std::uint64_t>{5, 1});
   CHECK(actors::home_timeline(*f.db, f.celebrities, stranger, end_of_time, 30).size() == 1);  // own works
 }
+
+TEST_CASE("the recent timeline answers exactly as the merge over storage, or not at all") {
+  feed_fixture f;
+  for (std::uint64_t v = 1; v <= 100; ++v) f.global(video_id(v * 31), millis(1000 + v / 3), user_id(1));  // ties of 3
+  actors::recent_timeline recent(40);
+  recent.load(*f.db);
+  std::size_t answered = 0;
+  for (millis cursor = end_of_time;;) {
+    auto expected = actors::global_timeline(*f.db, cursor, 7);
+    if (auto cached = recent.page(cursor, 7)) {
+      CHECK(videos_of(*cached) == videos_of(expected));
+      ++answered;
+    }
+    if (expected.empty()) break;
+    cursor = expected.back().time;
+  }
+  CHECK(answered >= 4);  // the first pages come from memory
+
+  actors::recent_timeline all(1000);
+  all.load(*f.db);
+  all.add({millis(5000), video_id(7), user_id(2)});  // a new publish is the newest
+  auto page = all.page(end_of_time, 3);
+  REQUIRE(page);
+  CHECK(page->front().video == video_id(7));
+  auto tail = all.page(millis(1001), 30);  // complete: answers even past its oldest entry
+  REQUIRE(tail);
+  CHECK(videos_of(*tail) == videos_of(actors::global_timeline(*f.db, millis(1001), 30)));
+}
