@@ -12,12 +12,24 @@
 
 namespace reel::actors {
 
+namespace {
+
+// CAF's default work-stealing scheduler polls idle workers with 50 us sleeps: on a small VM
+// that costs more context switches than the work itself. The sharing policy parks idle
+// workers on a condition variable and wakes one per message.
+caf::actor_system_config& configured(caf::actor_system_config& cfg) {
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  return cfg;
+}
+
+}  // namespace
+
 struct node::impl {
   explicit impl(const node_options& options)
       : db(storage::store::open(options.data_dir / "db")),
         commits(*db),
         ids(*db, options.cfg.node, [] { return cluster::wall_clock(); }),
-        system(caf_config),
+        system(configured(caf_config)),
         dir(system),
         ctx{*db, commits, ids, dir, celebrities, recent, options.cfg} {
     revoked.load(*db, cluster::wall_clock());

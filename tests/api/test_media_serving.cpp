@@ -83,6 +83,15 @@ stored_media store(const reeld_process& srv, const clip& video) {
 
 // /proc of the server: open descriptors, memory (KiB: "VmRSS" resident, "VmHWM" its peak),
 // CPU time (clock ticks).
+// Under AddressSanitizer (the sanitizer build of reeld and the tests) freed memory sits in
+// ASan's quarantine, so resident memory says nothing about how the server buffers: the
+// memory bounds are checked in the normal build only; descriptors and CPU in both.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool memory_is_measurable = false;
+#else
+constexpr bool memory_is_measurable = true;
+#endif
+
 std::size_t open_descriptors(pid_t pid) {
   const auto dir = "/proc/" + std::to_string(pid) + "/fd";
   return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
@@ -348,7 +357,7 @@ TEST_CASE("a large video streams whole and in ranges without the server holding 
   const auto peak_after = memory_kib(pid, "VmHWM");
   MESSAGE("server peak RSS ", peak_before, " -> ", peak_after, " KiB over 4 concurrent downloads of ", m.size(),
           " bytes");
-  CHECK(peak_after <= peak_before + 16 * 1024);
+  if (memory_is_measurable) CHECK(peak_after <= peak_before + 16 * 1024);
   check_range(c, m, "bytes=0-", 0, m.bytes.size() - 1);
   check_range(c, m, "bytes=300000-9100000", 300000, 9100000);
   auto closing = c.get_with_headers(m.path(), {"Connection: close"});
@@ -396,7 +405,7 @@ TEST_CASE("thousands of range requests and aborted downloads leave no descriptor
   const auto rss_after = memory_kib(pid, "VmRSS");
   MESSAGE("server descriptors ", fds_before, " -> ", fds_after, ", RSS ", rss_before, " -> ", rss_after, " KiB");
   CHECK(fds_after <= fds_before + 4);
-  CHECK(rss_after <= rss_before + 32 * 1024);
+  if (memory_is_measurable) CHECK(rss_after <= rss_before + 32 * 1024);
   CHECK(reused.get(m.path()).body == m.bytes);
 }
 
