@@ -112,6 +112,8 @@ void recent_timeline::load(const storage::store& db) {
 void recent_timeline::add(const timeline_item& item) {
   std::lock_guard lock(mutex_);
   auto at = std::lower_bound(items_.begin(), items_.end(), item, newer);
+  // Older than everything held while storage holds more: the gap between them is unknown.
+  if (at == items_.end() && !complete_) return;
   if (at != items_.end() && at->video == item.video) return;
   items_.insert(at, item);
   if (items_.size() > capacity_) {
