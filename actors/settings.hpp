@@ -15,7 +15,7 @@ struct settings {
   std::size_t inbox_cap = 1000;                  // newest entries kept per home timeline
   std::uint64_t celebrity_threshold = 10'000;    // authors with this many followers are pulled, not pushed
   std::size_t backfill_videos = 30;              // a new follow copies this many recent works
-  std::size_t fanout_page = 1000;                // followers read per fan-out step
+  std::size_t fanout_page = 4096;                // followers read per fan-out step
 };
 
 }  // namespace reel::actors
