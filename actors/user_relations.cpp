@@ -25,13 +25,12 @@ void update_inbox(user_self self, context& ctx, user_id target, bool on, std::fu
     --self->state.relay_requests;
     then();
   };
-  if (on) {
-    self->request(shard, ctx.cfg.request_timeout, backfill_atom::value, self->state.id, target)
+  auto send = [&](auto atom) {
+    self->request(shard, ctx.cfg.request_timeout, atom, self->state.id, target)
         .then([finish](caf::ok_atom) { finish(); }, [finish](caf::error&) { finish(); });
-  } else {
-    self->request(shard, ctx.cfg.request_timeout, hide_atom::value, self->state.id, target)
-        .then([finish](caf::ok_atom) { finish(); }, [finish](caf::error&) { finish(); });
-  }
+  };
+  if (on) send(backfill_atom::value);
+  else send(hide_atom::value);
 }
 
 }  // namespace

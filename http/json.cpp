@@ -48,19 +48,30 @@ void user_fields(writer& w, const user_view& u) {
   w.Uint64(u.favorite_count);
 }
 
-// {"status_code":0,"status_msg":"success","<name>":[...]} with `item` writing each element.
-template <class List, class Item>
-std::string success_with_list(std::string_view name, const List& list, Item item) {
+// {"status_code":0,"status_msg":"success", ...} with `fields` writing the rest.
+template <class Fields>
+std::string success_with(Fields fields) {
   rapidjson::StringBuffer buffer;
   writer w(buffer);
   w.StartObject();
   envelope(w, make_error(errc::ok));
+  fields(w);
+  w.EndObject();
+  return buffer.GetString();
+}
+
+// A list member "<name>":[...] with `item` writing each element.
+template <class List, class Item>
+void list_member(writer& w, std::string_view name, const List& list, Item item) {
   key(w, name);
   w.StartArray();
   for (const auto& x : list) item(w, x);
   w.EndArray();
-  w.EndObject();
-  return buffer.GetString();
+}
+
+template <class List, class Item>
+std::string success_with_list(std::string_view name, const List& list, Item item) {
+  return success_with([&](writer& w) { list_member(w, name, list, item); });
 }
 
 }  // namespace
@@ -90,16 +101,12 @@ std::string login_result(const error& e, user_id id, const std::string& token) {
 }
 
 std::string user(const user_view& u) {
-  rapidjson::StringBuffer buffer;
-  writer w(buffer);
-  w.StartObject();
-  envelope(w, make_error(errc::ok));
-  key(w, "user");
-  w.StartObject();
-  user_fields(w, u);
-  w.EndObject();
-  w.EndObject();
-  return buffer.GetString();
+  return success_with([&](writer& w) {
+    key(w, "user");
+    w.StartObject();
+    user_fields(w, u);
+    w.EndObject();
+  });
 }
 
 std::string user_list(const std::vector<user_view>& users) {
@@ -187,29 +194,18 @@ std::string video_list(const std::vector<video_view>& videos, const std::string&
 }
 
 std::string feed(const feed_page& page, const std::string& public_url) {
-  rapidjson::StringBuffer buffer;
-  writer w(buffer);
-  w.StartObject();
-  envelope(w, make_error(errc::ok));
-  key(w, "next_time");
-  w.Int64(page.next_time.value);
-  key(w, "video_list");
-  w.StartArray();
-  for (const auto& v : page.videos) video_object(w, v, public_url);
-  w.EndArray();
-  w.EndObject();
-  return buffer.GetString();
+  return success_with([&](writer& w) {
+    key(w, "next_time");
+    w.Int64(page.next_time.value);
+    list_member(w, "video_list", page.videos, [&](writer& w, const video_view& v) { video_object(w, v, public_url); });
+  });
 }
 
 std::string comment(const comment_view& c) {
-  rapidjson::StringBuffer buffer;
-  writer w(buffer);
-  w.StartObject();
-  envelope(w, make_error(errc::ok));
-  key(w, "comment");
-  comment_object(w, c);
-  w.EndObject();
-  return buffer.GetString();
+  return success_with([&](writer& w) {
+    key(w, "comment");
+    comment_object(w, c);
+  });
 }
 
 std::string comment_list(const std::vector<comment_view>& comments) {
