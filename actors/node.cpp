@@ -26,7 +26,7 @@ caf::actor_system_config& configured(caf::actor_system_config& cfg) {
 
 struct node::impl {
   explicit impl(const node_options& options)
-      : db(storage::store::open(options.data_dir / "db")),
+      : db(storage::store::open(options.data_dir / "db", options.cfg.read_cache_mb << 20)),
         commits(*db),
         ids(*db, options.cfg.node, [] { return cluster::wall_clock(); }),
         system(configured(caf_config)),
@@ -91,6 +91,10 @@ std::string node::metrics() const {
   metric("reel_fanout_pulled_videos_total", "counter", "videos of celebrities, merged at read time", f.pulled_videos.load());
   metric("reel_actors_active", "gauge", "entity actors in memory", impl_->dir.active_actors());
   metric("reel_revoked_tokens", "gauge", "revoked tokens not yet expired", impl_->revoked.size());
+  auto cache = impl_->db->cache_stats();
+  metric("reel_read_cache_hits_total", "counter", "point reads answered from memory", cache.hits);
+  metric("reel_read_cache_misses_total", "counter", "point reads that went to RocksDB", cache.misses);
+  metric("reel_read_cache_bytes", "gauge", "memory held by the read cache (estimate)", cache.bytes);
   metric("reel_rocksdb_estimated_keys", "gauge", "RocksDB estimate of live keys",
          impl_->db->property("rocksdb.estimate-num-keys"));
   return out;

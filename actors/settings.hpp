@@ -16,6 +16,7 @@ struct settings {
   std::uint64_t celebrity_threshold = 10'000;    // authors with this many followers are pulled, not pushed
   std::size_t backfill_videos = 30;              // a new follow copies this many recent works
   std::size_t fanout_page = 4096;                // followers read per fan-out step
+  std::size_t read_cache_mb = 256;               // records and edges kept in memory for point reads
 };
 
 }  // namespace reel::actors

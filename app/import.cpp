@@ -83,7 +83,7 @@ int import(const import_options& o) {
   for (auto [a, b] : plan.follows)
     if (a != b) ++followers[b];
 
-  auto db = storage::store::open(o.data_dir / "db");
+  auto db = storage::store::open(o.data_dir / "db", 0);  // an offline writer: nothing to cache
   cluster::id_generator ids(*db, 0, [] { return cluster::wall_clock(); });
   auto result = actors::bulk_load(*db, ids, plan, [](const std::string& step, std::size_t done, std::size_t total) {
     fmt::print(stderr, "\rimport: {:<8} {:>10}/{:<10}", step, done, total);

@@ -131,4 +131,26 @@ key revoked_token_prefix();
 // Byte offset of the first field after [partition][table].
 constexpr std::size_t key_header_bytes = 3;
 
+// Tables read by key (records, edges, claims) rather than scanned: their point reads go
+// through the store's read cache. Logs and lists (messages, inboxes, outbox) stay out.
+constexpr bool point_read_table(table t) {
+  switch (t) {
+    case table::user:
+    case table::following:
+    case table::follower:
+    case table::name:
+    case table::chat_room:
+    case table::video:
+    case table::favorite:
+    case table::liker:
+    case table::inbox_meta:
+      return true;
+    default:
+      return false;
+  }
+}
+inline bool point_read_key(std::string_view key) {
+  return key.size() >= key_header_bytes && point_read_table(static_cast<table>(key[2]));
+}
+
 }  // namespace reel::storage

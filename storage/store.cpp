@@ -7,6 +7,8 @@
 
 #include <stdexcept>
 
+#include "storage/keys.hpp"
+
 namespace reel::storage {
 
 namespace {
@@ -15,9 +17,35 @@ void check(const rocksdb::Status& s, const char* what) {
   if (!s.ok()) throw std::runtime_error(std::string(what) + ": " + s.ToString());
 }
 
+// Drops every cached key a write batch touches.
+class invalidator : public rocksdb::WriteBatch::Handler {
+ public:
+  explicit invalidator(read_cache& cache) : cache_(cache) {}
+  rocksdb::Status PutCF(std::uint32_t, const rocksdb::Slice& key, const rocksdb::Slice&) override { return drop(key); }
+  rocksdb::Status DeleteCF(std::uint32_t, const rocksdb::Slice& key) override { return drop(key); }
+  rocksdb::Status SingleDeleteCF(std::uint32_t, const rocksdb::Slice& key) override { return drop(key); }
+  rocksdb::Status MergeCF(std::uint32_t, const rocksdb::Slice& key, const rocksdb::Slice&) override {
+    return drop(key);
+  }
+  // Nothing writes ranges today; one that did would empty the cache rather than check
+  // each cached key against the range.
+  rocksdb::Status DeleteRangeCF(std::uint32_t, const rocksdb::Slice&, const rocksdb::Slice&) override {
+    cache_.clear();
+    return rocksdb::Status::OK();
+  }
+
+ private:
+  rocksdb::Status drop(const rocksdb::Slice& key) {
+    std::string_view k(key.data(), key.size());
+    if (point_read_key(k)) cache_.invalidate(k);
+    return rocksdb::Status::OK();
+  }
+  read_cache& cache_;
+};
+
 }  // namespace
 
-std::unique_ptr<store> store::open(const std::filesystem::path& dir) {
+std::unique_ptr<store> store::open(const std::filesystem::path& dir, std::size_t read_cache_bytes) {
   std::filesystem::create_directories(dir);
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -30,14 +58,14 @@ std::unique_ptr<store> store::open(const std::filesystem::path& dir) {
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* db = nullptr;
   check(rocksdb::DB::Open(options, dir.string(), &db), "opening RocksDB");
-  return std::unique_ptr<store>(new store(db));
+  return std::unique_ptr<store>(new store(db, read_cache_bytes));
 }
 
 store::~store() {
   if (db_) db_->Close();
 }
 
-std::optional<std::string> store::get(std::string_view key) const {
+std::optional<std::string> store::read(std::string_view key) const {
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::nullopt;
@@ -45,29 +73,66 @@ std::optional<std::string> store::get(std::string_view key) const {
   return value;
 }
 
+std::optional<std::string> store::get(std::string_view key) const {
+  if (!cache_.enabled() || !point_read_key(key)) return read(key);
+  auto cached = cache_.find(key);
+  if (cached.hit) return std::move(cached.value);
+  auto value = read(key);
+  cache_.fill(key, value, cached.writes_seen);
+  return value;
+}
+
 bool store::contains(std::string_view key) const { return get(key).has_value(); }
 
 std::vector<std::optional<std::string>> store::multi_get(const std::vector<std::string>& keys) const {
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<std::optional<std::string>> out(keys.size());
+  std::vector<std::size_t> missed;  // positions RocksDB must answer
+  std::vector<std::uint64_t> writes_seen;
+  std::vector<rocksdb::Slice> slices;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (cache_.enabled() && point_read_key(keys[i])) {
+      auto cached = cache_.find(keys[i]);
+      if (cached.hit) {
+        out[i] = std::move(cached.value);
+        continue;
+      }
+      writes_seen.push_back(cached.writes_seen);
+    } else {
+      writes_seen.push_back(0);
+    }
+    missed.push_back(i);
+    slices.emplace_back(keys[i]);
+  }
+  if (missed.empty()) return out;
   std::vector<std::string> values;
   auto statuses = db_->MultiGet(rocksdb::ReadOptions(), slices, &values);
-  std::vector<std::optional<std::string>> out(keys.size());
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (statuses[i].ok()) out[i] = std::move(values[i]);
-    else if (!statuses[i].IsNotFound()) check(statuses[i], "reading RocksDB");
+  for (std::size_t m = 0; m < missed.size(); ++m) {
+    auto i = missed[m];
+    if (statuses[m].ok()) out[i] = std::move(values[m]);
+    else if (!statuses[m].IsNotFound()) check(statuses[m], "reading RocksDB");
+    if (cache_.enabled() && point_read_key(keys[i])) cache_.fill(keys[i], out[i], writes_seen[m]);
   }
   return out;
+}
+
+// Invalidates after the write, whether it succeeded or not: until this returns the write is
+// acknowledged to no one, and afterwards no cached value predates it.
+void store::write(const rocksdb::WriteOptions& options, rocksdb::WriteBatch& batch) {
+  auto status = db_->Write(options, &batch);
+  if (cache_.enabled()) {
+    invalidator drop(cache_);
+    check(batch.Iterate(&drop), "invalidating the read cache");
+  }
+  check(status, "writing RocksDB");
 }
 
 void store::write_durable(rocksdb::WriteBatch& batch) {
   rocksdb::WriteOptions options;
   options.sync = true;
-  check(db_->Write(options, &batch), "writing RocksDB");
+  write(options, batch);
 }
 
-void store::write_buffered(rocksdb::WriteBatch& batch) {
-  check(db_->Write(rocksdb::WriteOptions(), &batch), "writing RocksDB");
-}
+void store::write_buffered(rocksdb::WriteBatch& batch) { write(rocksdb::WriteOptions(), batch); }
 
 std::vector<std::string> store::last_keys(std::string_view lower, std::string_view upper, std::size_t n) const {
   rocksdb::ReadOptions options;

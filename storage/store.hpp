@@ -11,12 +11,16 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/read_cache.hpp"
+
 namespace reel::storage {
 
 class store {
  public:
   // Opens (creating if needed) the database under `dir`; throws std::runtime_error.
-  static std::unique_ptr<store> open(const std::filesystem::path& dir);
+  // Point reads of record and edge keys (keys.hpp: point_read_table) go through an
+  // in-memory read cache of `read_cache_bytes` (0: none).
+  static std::unique_ptr<store> open(const std::filesystem::path& dir, std::size_t read_cache_bytes = 256 << 20);
   ~store();
 
   std::optional<std::string> get(std::string_view key) const;
@@ -66,11 +70,15 @@ class store {
   void flush();
 
   std::string property(const std::string& name) const;
+  read_cache::stats cache_stats() const { return cache_.snapshot(); }
 
  private:
-  explicit store(rocksdb::DB* db) : db_(db) {}
+  store(rocksdb::DB* db, std::size_t read_cache_bytes) : db_(db), cache_(read_cache_bytes) {}
+  std::optional<std::string> read(std::string_view key) const;
+  void write(const rocksdb::WriteOptions& options, rocksdb::WriteBatch& batch);
   friend class range;
   std::unique_ptr<rocksdb::DB> db_;
+  mutable read_cache cache_;
 };
 
 }  // namespace reel::storage

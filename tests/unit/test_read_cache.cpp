@@ -1,0 +1,128 @@
+// The store's read cache (storage/read_cache.hpp): hits and cached absences, invalidation by
+// every write through the store, no stale fill after a racing write, and its memory bound.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/keys.hpp"
+#include "storage/read_cache.hpp"
+#include "storage/store.hpp"
+#include "temp_dir.hpp"
+
+using namespace reel;
+using namespace reel::storage;
+using reel::unit::temp_dir;
+
+TEST_CASE("read_cache answers what was filled, absences included, until invalidated") {
+  read_cache cache(1 << 20);
+  auto miss = cache.find("k");
+  CHECK_FALSE(miss.hit);
+  cache.fill("k", std::string("v"), miss.writes_seen);
+  auto hit = cache.find("k");
+  CHECK(hit.hit);
+  CHECK(hit.value == std::optional<std::string>("v"));
+
+  auto absent = cache.find("gone");
+  cache.fill("gone", std::nullopt, absent.writes_seen);
+  auto cached_absence = cache.find("gone");
+  CHECK(cached_absence.hit);
+  CHECK_FALSE(cached_absence.value.has_value());
+
+  cache.invalidate("k");
+  CHECK_FALSE(cache.find("k").hit);
+  CHECK(cache.find("gone").hit);
+  CHECK(cache.snapshot().entries == 1);
+}
+
+TEST_CASE("read_cache refuses a fill when a write reached the shard after the lookup") {
+  read_cache cache(1 << 20);
+  auto before = cache.find("k");  // a reader misses, then reads the old value from RocksDB
+  cache.invalidate("k");          // meanwhile a writer applies a new value
+  cache.fill("k", std::string("old"), before.writes_seen);
+  CHECK_FALSE(cache.find("k").hit);  // the old value was not kept
+}
+
+TEST_CASE("read_cache stays within its byte budget, dropping the least recently used") {
+  read_cache cache(64 * 1024);  // 1 KiB per shard
+  const std::string value(200, 'x');
+  for (int i = 0; i < 5000; ++i) {
+    auto key = "key" + std::to_string(i);
+    cache.fill(key, value, cache.find(key).writes_seen);
+  }
+  auto stats = cache.snapshot();
+  CHECK(stats.bytes <= 64 * 1024);
+  CHECK(stats.entries > 0);
+  CHECK(cache.find("key4999").hit);  // the newest survive
+  CHECK_FALSE(cache.find("key0").hit);
+}
+
+TEST_CASE("a disabled read_cache holds nothing") {
+  read_cache cache(0);
+  cache.fill("k", std::string("v"), cache.find("k").writes_seen);
+  CHECK_FALSE(cache.find("k").hit);
+  CHECK(cache.snapshot().entries == 0);
+}
+
+TEST_CASE("store reads see every write through the cache, for get, contains and multi_get") {
+  temp_dir dir("readcache");
+  auto db = store::open(dir.path);
+  auto user = keys::user(user_id(7)).str();
+  auto edge = keys::following(user_id(7), user_id(8)).str();
+  auto inbox = keys::inbox_prefix(user_id(7)).str() + "entry";  // not a point-read table
+
+  CHECK_FALSE(db->get(user));
+  CHECK_FALSE(db->contains(edge));  // both absences are now cached
+  rocksdb::WriteBatch add;
+  add.Put(user, "v1");
+  add.Put(edge, "");
+  add.Put(inbox, "i");
+  db->write_durable(add);
+  CHECK(db->get(user) == std::optional<std::string>("v1"));
+  CHECK(db->contains(edge));
+  CHECK(db->get(inbox) == std::optional<std::string>("i"));
+
+  rocksdb::WriteBatch change;
+  change.Put(user, "v2");
+  change.Delete(edge);
+  db->write_buffered(change);
+  auto values = db->multi_get({user, edge, inbox, keys::user(user_id(9)).str()});
+  CHECK(values[0] == std::optional<std::string>("v2"));
+  CHECK_FALSE(values[1]);
+  CHECK(values[2] == std::optional<std::string>("i"));
+  CHECK_FALSE(values[3]);
+  auto stats = db->cache_stats();
+  CHECK(stats.hits + stats.misses > 0);
+  CHECK(stats.entries >= 2);
+}
+
+TEST_CASE("concurrent readers never see a value older than the last completed write") {
+  temp_dir dir("readcache-race");
+  auto db = store::open(dir.path);
+  auto key = keys::user(user_id(1)).str();
+  std::atomic<int> written{0};
+  std::atomic<bool> stop{false}, stale{false};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      while (!stop.load()) {
+        int floor = written.load();  // every write up to this one has completed
+        auto v = db->get(key);
+        int seen = v ? std::stoi(*v) : 0;
+        if (seen < floor) stale = true;
+      }
+    });
+  }
+  for (int i = 1; i <= 2000; ++i) {
+    rocksdb::WriteBatch b;
+    b.Put(key, std::to_string(i));
+    db->write_buffered(b);
+    written.store(i);
+  }
+  stop = true;
+  for (auto& t : readers) t.join();
+  CHECK_FALSE(stale.load());
+  CHECK(db->get(key) == std::optional<std::string>("2000"));
+}
