@@ -42,20 +42,16 @@ void gateway_service::register_user(std::string name, std::string password_hash,
 }
 
 void gateway_service::find_credentials(std::string name, reply<credentials> done) {
-  post([this, name = std::move(name), done](caf::event_based_actor*) {
-    auto id = find_user_by_name(ctx_.db, name);
-    auto record = id ? load_user(ctx_.db, *id) : std::nullopt;
-    if (!record) return done(make_error(errc::not_found, "user not found"));
-    done(credentials{record->id, record->password_hash});
-  });
+  auto id = find_user_by_name(ctx_.db, name);
+  auto record = id ? load_user(ctx_.db, *id) : std::nullopt;
+  if (!record) return done(make_error(errc::not_found, "user not found"));
+  done(credentials{record->id, record->password_hash});
 }
 
 void gateway_service::get_user(user_id target, user_id viewer, reply<user_view> done) {
-  post([this, target, viewer, done](caf::event_based_actor*) {
-    auto views = user_views(ctx_.db, {target}, viewer);
-    if (views.empty()) return done(make_error(errc::not_found, "user not found"));
-    done(std::move(views.front()));
-  });
+  auto views = user_views(ctx_.db, {target}, viewer);
+  if (views.empty()) return done(make_error(errc::not_found, "user not found"));
+  done(std::move(views.front()));
 }
 
 void gateway_service::follow(user_id from, user_id to, follow_action action, reply<success> done) {
@@ -68,24 +64,18 @@ void gateway_service::follow(user_id from, user_id to, follow_action action, rep
 }
 
 void gateway_service::follow_list(user_id owner, user_id viewer, reply<std::vector<user_view>> done) {
-  post([this, owner, viewer, done](caf::event_based_actor*) {
-    if (!load_user(ctx_.db, owner)) return done(make_error(errc::not_found, "user not found"));
-    done(user_views(ctx_.db, following_ids(ctx_.db, owner), viewer));
-  });
+  if (!load_user(ctx_.db, owner)) return done(make_error(errc::not_found, "user not found"));
+  done(user_views(ctx_.db, following_ids(ctx_.db, owner), viewer));
 }
 
 void gateway_service::follower_list(user_id owner, user_id viewer, reply<std::vector<user_view>> done) {
-  post([this, owner, viewer, done](caf::event_based_actor*) {
-    if (!load_user(ctx_.db, owner)) return done(make_error(errc::not_found, "user not found"));
-    done(user_views(ctx_.db, follower_ids(ctx_.db, owner), viewer));
-  });
+  if (!load_user(ctx_.db, owner)) return done(make_error(errc::not_found, "user not found"));
+  done(user_views(ctx_.db, follower_ids(ctx_.db, owner), viewer));
 }
 
 void gateway_service::friend_list(user_id owner, user_id viewer, reply<std::vector<friend_view>> done) {
-  post([this, owner, viewer, done](caf::event_based_actor*) {
-    if (!load_user(ctx_.db, owner)) return done(make_error(errc::not_found, "user not found"));
-    done(friends(ctx_.db, owner, viewer));
-  });
+  if (!load_user(ctx_.db, owner)) return done(make_error(errc::not_found, "user not found"));
+  done(friends(ctx_.db, owner, viewer));
 }
 
 void gateway_service::send_message(user_id from, user_id to, std::string content, reply<success> done) {
@@ -98,10 +88,8 @@ void gateway_service::send_message(user_id from, user_id to, std::string content
 }
 
 void gateway_service::chat(user_id viewer, user_id other, millis after, reply<std::vector<message_view>> done) {
-  post([this, viewer, other, after, done](caf::event_based_actor*) {
-    if (!load_user(ctx_.db, other)) return done(make_error(errc::not_found, "user not found"));
-    done(chat_after(ctx_.db, viewer, other, after));
-  });
+  if (!load_user(ctx_.db, other)) return done(make_error(errc::not_found, "user not found"));
+  done(chat_after(ctx_.db, viewer, other, after));
 }
 
 void gateway_service::revoke_token(std::uint64_t token_id, millis expires, reply<success> done) {

@@ -18,33 +18,29 @@ void gateway_service::publish(user_id author, std::string title, std::string med
 }
 
 void gateway_service::publish_list(user_id author, user_id viewer, reply<std::vector<video_view>> done) {
-  post([this, author, viewer, done](caf::event_based_actor*) {
-    if (!load_user(ctx_.db, author)) return done(make_error(errc::not_found, "user not found"));
-    done(video_views(ctx_.db, works_ids(ctx_.db, author), viewer));
-  });
+  if (!load_user(ctx_.db, author)) return done(make_error(errc::not_found, "user not found"));
+  done(video_views(ctx_.db, works_ids(ctx_.db, author), viewer));
 }
 
 void gateway_service::feed(user_id viewer, millis before, feed_kind kind, std::size_t limit, reply<feed_page> done) {
-  post([this, viewer, before, kind, limit, done](caf::event_based_actor*) {
-    if (kind == feed_kind::following && !viewer)
-      return done(make_error(errc::not_logged_in, "the following feed needs a token"));
-    constexpr millis end_of_time(std::numeric_limits<std::int64_t>::max());
-    std::vector<timeline_item> items;
-    bool home = kind == feed_kind::following || (kind == feed_kind::automatic && viewer);
-    if (home) items = home_timeline(ctx_.db, ctx_.celebrities, viewer, before, limit);
-    // An empty home page is the end of a non-empty home timeline, unless that timeline is
-    // empty altogether: then the automatic feed is the global one.
-    if (home && items.empty() && kind == feed_kind::automatic)
-      home = !home_timeline(ctx_.db, ctx_.celebrities, viewer, end_of_time, 1).empty();
-    if (!home) {
-      auto cached = ctx_.recent.page(before, limit);
-      items = cached ? std::move(*cached) : global_timeline(ctx_.db, before, limit);
-    }
-    std::vector<video_id> ids;
-    for (const auto& item : items) ids.push_back(item.video);
-    auto cursor = before == end_of_time ? cluster::wall_clock() : before;
-    done(feed_page{video_views(ctx_.db, ids, viewer), items.empty() ? cursor : items.back().time});
-  });
+  if (kind == feed_kind::following && !viewer)
+    return done(make_error(errc::not_logged_in, "the following feed needs a token"));
+  constexpr millis end_of_time(std::numeric_limits<std::int64_t>::max());
+  std::vector<timeline_item> items;
+  bool home = kind == feed_kind::following || (kind == feed_kind::automatic && viewer);
+  if (home) items = home_timeline(ctx_.db, ctx_.celebrities, viewer, before, limit);
+  // An empty home page is the end of a non-empty home timeline, unless that timeline is
+  // empty altogether: then the automatic feed is the global one.
+  if (home && items.empty() && kind == feed_kind::automatic)
+    home = !home_timeline(ctx_.db, ctx_.celebrities, viewer, end_of_time, 1).empty();
+  if (!home) {
+    auto cached = ctx_.recent.page(before, limit);
+    items = cached ? std::move(*cached) : global_timeline(ctx_.db, before, limit);
+  }
+  std::vector<video_id> ids;
+  for (const auto& item : items) ids.push_back(item.video);
+  auto cursor = before == end_of_time ? cluster::wall_clock() : before;
+  done(feed_page{video_views(ctx_.db, ids, viewer), items.empty() ? cursor : items.back().time});
 }
 
 void gateway_service::favorite(user_id user, video_id video, bool like, reply<success> done) {
@@ -56,10 +52,8 @@ void gateway_service::favorite(user_id user, video_id video, bool like, reply<su
 }
 
 void gateway_service::favorite_list(user_id owner, user_id viewer, reply<std::vector<video_view>> done) {
-  post([this, owner, viewer, done](caf::event_based_actor*) {
-    if (!load_user(ctx_.db, owner)) return done(make_error(errc::not_found, "user not found"));
-    done(video_views(ctx_.db, favorite_ids(ctx_.db, owner), viewer));
-  });
+  if (!load_user(ctx_.db, owner)) return done(make_error(errc::not_found, "user not found"));
+  done(video_views(ctx_.db, favorite_ids(ctx_.db, owner), viewer));
 }
 
 void gateway_service::add_comment(user_id user, video_id video, std::string text, reply<comment_view> done) {
@@ -82,10 +76,8 @@ void gateway_service::delete_comment(user_id user, video_id video, comment_id co
 }
 
 void gateway_service::comment_list(video_id video, user_id viewer, reply<std::vector<comment_view>> done) {
-  post([this, video, viewer, done](caf::event_based_actor*) {
-    if (!load_video(ctx_.db, video)) return done(make_error(errc::not_found, "video not found"));
-    done(comment_views(ctx_.db, video, viewer));
-  });
+  if (!load_video(ctx_.db, video)) return done(make_error(errc::not_found, "video not found"));
+  done(comment_views(ctx_.db, video, viewer));
 }
 
 }  // namespace reel::actors

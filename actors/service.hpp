@@ -1,8 +1,9 @@
 // The actors' message interface as the HTTP edge sees it: plain C++, no CAF.
 //
-// Every call returns at once; its reply callback runs later on an actor thread with the
-// outcome. Every call is bounded by the configured request timeout: a timeout replies
-// errc::unavailable, never hangs. Replies of writes come only after the write is durable.
+// Writes return at once; their reply callback runs later on an actor thread with the
+// outcome, only after the write is durable. Every write is bounded by the configured
+// request timeout: a timeout replies errc::unavailable, never hangs. Reads of committed
+// state (lists, feeds, profiles) reply on the caller's thread before returning.
 #pragma once
 
 #include <functional>
