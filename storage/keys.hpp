@@ -132,7 +132,8 @@ key revoked_token_prefix();
 constexpr std::size_t key_header_bytes = 3;
 
 // Tables read by key (records, edges, claims) rather than scanned: their point reads go
-// through the store's read cache. Logs and lists (messages, inboxes, outbox) stay out.
+// through the store's read cache. Logs and lists (messages, inboxes, outbox) stay out, and
+// so do inbox counts: their inbox shard actor reads each once and keeps it.
 constexpr bool point_read_table(table t) {
   switch (t) {
     case table::user:
@@ -143,7 +144,6 @@ constexpr bool point_read_table(table t) {
     case table::video:
     case table::favorite:
     case table::liker:
-    case table::inbox_meta:
       return true;
     default:
       return false;
