@@ -30,6 +30,20 @@ std::uint64_t& count_of(self_ptr self, context& ctx, user_id owner) {
   return it->second;
 }
 
+// Loads the counts of the owners not yet in memory, in one read.
+void load_counts(self_ptr self, context& ctx, const std::vector<user_id>& owners) {
+  std::vector<user_id> fresh;
+  std::vector<std::string> keys;
+  for (auto owner : owners) {
+    if (self->state.counts.count(owner)) continue;
+    fresh.push_back(owner);
+    keys.push_back(storage::keys::inbox_meta(owner).str());
+  }
+  auto values = ctx.db.multi_get(keys);
+  for (std::size_t i = 0; i < fresh.size(); ++i)
+    self->state.counts.emplace(fresh[i], values[i] ? storage::decode_inbox_meta(*values[i]).value_or(0) : 0);
+}
+
 // Deletes the oldest entries of `owner` beyond inbox_cap. Runs after the writes that
 // overfilled the inbox are durable, so it sees them; the oldest keys are the last of the
 // owner's range (newest first), found by a reverse seek.
@@ -71,11 +85,15 @@ ok_promise push(self_ptr self, context& ctx, storage::partition_id shard, video_
   auto rp = self->make_response_promise<caf::ok_atom>();
   rocksdb::WriteBatch batch;
   auto entry = storage::encode_inbox_entry(author);
-  for (auto owner : owners) {
-    auto key = storage::keys::inbox(owner, created, video);
-    if (ctx.db.contains(key)) continue;
-    batch.Put(key.str(), entry);
-    ++count_of(self, ctx, owner);
+  load_counts(self, ctx, owners);
+  std::vector<std::string> keys;
+  keys.reserve(owners.size());
+  for (auto owner : owners) keys.push_back(storage::keys::inbox(owner, created, video).str());
+  auto existing = ctx.db.multi_get(keys);
+  for (std::size_t i = 0; i < owners.size(); ++i) {
+    if (existing[i]) continue;
+    batch.Put(keys[i], entry);
+    ++self->state.counts[owners[i]];
   }
   commit(self, ctx, shard, std::move(batch), owners, rp);
   return rp;
