@@ -15,26 +15,57 @@ namespace {
 
 constexpr auto retry_delay = std::chrono::milliseconds(200);
 
+// Pages pushed at once: while one page's batches wait for their fsync, the inbox shards
+// already build the next one's, and group commit merges them (one page at a time left
+// both cores idle during every fsync).
+constexpr std::size_t pages_in_flight = 6;
+
+// A page of followers whose pushes are under way.
+struct page {
+  std::uint64_t last = 0;        // the last follower id of the page: the cursor once it is done
+  std::size_t waiting = 0;       // pushes not yet answered
+  bool failed = false;
+};
+
+// A running job: its stored record plus the pages in flight. `next` is where the next page
+// starts (ahead of the stored cursor by the pages in flight); `attempt` changes when the
+// job restarts from its stored cursor, so answers for the abandoned pages are ignored.
+struct running_job {
+  storage::fanout_job stored;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::uint64_t entries = 0;  // pushed by this run of the job
+  std::uint64_t next = 0;
+  bool scanned_all = false;
+  std::uint64_t attempt = 0;
+  std::uint64_t next_page = 0;
+  std::map<std::uint64_t, page> pages;  // by page number, oldest first
+};
+
 struct fanout_state {
-  std::unordered_map<video_id, storage::fanout_job> jobs;  // running
+  std::unordered_map<video_id, running_job> jobs;
   write_log log;
 };
 
 using self_ptr = fanout_actor::stateful_pointer<fanout_state>;
 
-void step(self_ptr self, context& ctx, fanout_probe& probe, video_id video);
+void pump(self_ptr self, context& ctx, fanout_probe& probe, video_id video);
 
 void finish(self_ptr self, context& ctx, fanout_probe& probe, video_id video, bool pulled) {
   rocksdb::WriteBatch batch;
   batch.Delete(storage::keys::fanout_job(video).str());
-  auto author = self->state.jobs.at(video).author;
+  auto author = self->state.jobs.at(video).stored.author;
   if (pulled) batch.Put(storage::keys::celebrity(author).str(), "");
   persist(self, ctx, self->state.log, storage::partition_of(video), std::move(batch),
           [self, &ctx, &probe, video, author, pulled](bool durable) {
             if (!durable) return (void)self->delayed_send(self, retry_delay, retry_atom::value, video);
+            auto& job = self->state.jobs.at(video);
             if (pulled) {
               ctx.celebrities.add(author);
               ++probe.pulled_videos;
+            } else {
+              auto took = std::chrono::steady_clock::now() - job.started;
+              probe.last_job_entries = job.entries;
+              probe.last_job_us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
             }
             self->state.jobs.erase(video);
             --probe.pending_jobs;
@@ -42,16 +73,13 @@ void finish(self_ptr self, context& ctx, fanout_probe& probe, video_id video, bo
           });
 }
 
-// Stores the advanced cursor and runs the next page at once: the cursor only has to be
-// durable eventually (commits apply in order, and a page redone after a crash changes
-// nothing), so the next page need not wait for its fsync.
-void advance(self_ptr self, context& ctx, fanout_probe& probe, video_id video, std::uint64_t cursor) {
-  auto& job = self->state.jobs.at(video);
-  job.cursor = cursor;
+// Stores the advanced cursor without waiting for it: it only has to be durable eventually
+// (commits apply in order, and a page redone after a crash changes nothing).
+void store_cursor(self_ptr self, context& ctx, running_job& job, std::uint64_t cursor) {
+  job.stored.cursor = cursor;
   rocksdb::WriteBatch batch;
-  batch.Put(storage::keys::fanout_job(video).str(), storage::encode(job));
-  persist(self, ctx, self->state.log, storage::partition_of(video), std::move(batch), [](bool) {});
-  step(self, ctx, probe, video);
+  batch.Put(storage::keys::fanout_job(job.stored.video).str(), storage::encode(job.stored));
+  persist(self, ctx, self->state.log, storage::partition_of(job.stored.video), std::move(batch), [](bool) {});
 }
 
 bool is_celebrity(context& ctx, user_id author) {
@@ -60,12 +88,12 @@ bool is_celebrity(context& ctx, user_id author) {
   return record && record->follower_count >= ctx.cfg.celebrity_threshold;
 }
 
-// The next page of followers after the cursor, grouped by the partition owning each inbox.
-std::map<storage::partition_id, std::vector<user_id>> next_page(context& ctx, const storage::fanout_job& job,
+// The next page of followers after `after`, grouped by the partition owning each inbox.
+std::map<storage::partition_id, std::vector<user_id>> next_page(context& ctx, user_id author, std::uint64_t after,
                                                                std::size_t& count, std::uint64_t& last) {
   std::map<storage::partition_id, std::vector<user_id>> groups;
-  auto prefix = storage::keys::follower_prefix(job.author);
-  auto from = storage::keys::follower(job.author, user_id(job.cursor + 1));
+  auto prefix = storage::keys::follower_prefix(author);
+  auto from = storage::keys::follower(author, user_id(after + 1));
   ctx.db.scan(from, prefix.prefix_end(), [&](std::string_view key, std::string_view) {
     user_id follower(storage::read_u64(key, key.size() - 8));
     groups[storage::partition_of(follower)].push_back(follower);
@@ -75,41 +103,73 @@ std::map<storage::partition_id, std::vector<user_id>> next_page(context& ctx, co
   return groups;
 }
 
-void step(self_ptr self, context& ctx, fanout_probe& probe, video_id video) {
-  const auto job = self->state.jobs.at(video);
-  if (job.cursor == 0 && is_celebrity(ctx, job.author)) return finish(self, ctx, probe, video, true);
-  std::size_t count = 0;
-  std::uint64_t last = job.cursor;
-  auto groups = next_page(ctx, job, count, last);
-  if (groups.empty()) return finish(self, ctx, probe, video, false);
-  auto remaining = std::make_shared<std::size_t>(groups.size());
-  auto failed = std::make_shared<bool>(false);
-  bool last_page = count < ctx.cfg.fanout_page;
-  for (auto& [partition, owners] : groups) {
-    auto pushed = owners.size();
-    self->request(ctx.dir.inbox_shard(partition), ctx.cfg.request_timeout, push_atom::value, video, job.author,
-                  job.created, std::move(owners))
-        .then(
-            [=, &ctx, &probe](caf::ok_atom) {
-              probe.inbox_entries += pushed;
-              if (--*remaining > 0) return;
-              if (*failed) return (void)self->delayed_send(self, retry_delay, retry_atom::value, video);
-              if (last_page) finish(self, ctx, probe, video, false);
-              else advance(self, ctx, probe, video, last);
-            },
-            [=](caf::error&) {
-              *failed = true;  // the page is redone: pushes are idempotent
-              if (--*remaining == 0) self->delayed_send(self, retry_delay, retry_atom::value, video);
-            });
+// A push of page `number` was answered. Done pages advance the cursor in page order; a
+// failed one restarts the job from the stored cursor after a delay.
+void on_pushed(self_ptr self, context& ctx, fanout_probe& probe, video_id video, std::uint64_t attempt,
+               std::uint64_t number, bool ok) {
+  auto found = self->state.jobs.find(video);
+  if (found == self->state.jobs.end() || found->second.attempt != attempt) return;  // abandoned page
+  auto& job = found->second;
+  auto& p = job.pages.at(number);
+  p.failed |= !ok;
+  --p.waiting;
+  while (!job.pages.empty() && job.pages.begin()->second.waiting == 0) {
+    auto done = job.pages.begin()->second;
+    if (done.failed) {
+      ++job.attempt;  // the pages in flight are redone: pushes are idempotent
+      job.pages.clear();
+      job.next = job.stored.cursor;
+      job.scanned_all = false;
+      self->delayed_send(self, retry_delay, retry_atom::value, video);
+      return;
+    }
+    job.pages.erase(job.pages.begin());
+    store_cursor(self, ctx, job, done.last);
   }
+  pump(self, ctx, probe, video);
+}
+
+// Keeps up to pages_in_flight pages of the job pushing; finishes it when all are done.
+void pump(self_ptr self, context& ctx, fanout_probe& probe, video_id video) {
+  auto& job = self->state.jobs.at(video);
+  if (job.stored.cursor == 0 && job.pages.empty() && !job.scanned_all && is_celebrity(ctx, job.stored.author))
+    return finish(self, ctx, probe, video, true);
+  while (!job.scanned_all && job.pages.size() < pages_in_flight) {
+    std::size_t count = 0;
+    std::uint64_t last = job.next;
+    auto groups = next_page(ctx, job.stored.author, job.next, count, last);
+    job.scanned_all = count < ctx.cfg.fanout_page;
+    if (groups.empty()) break;
+    job.next = last;
+    auto number = job.next_page++;
+    job.pages[number] = page{last, groups.size(), false};
+    for (auto& [partition, owners] : groups) {
+      auto pushed = owners.size();
+      self->request(ctx.dir.inbox_shard(partition), ctx.cfg.request_timeout, push_atom::value, video,
+                    job.stored.author, job.stored.created, std::move(owners))
+          .then(
+              [=, &ctx, &probe, attempt = job.attempt](caf::ok_atom) {
+                probe.inbox_entries += pushed;
+                if (auto j = self->state.jobs.find(video); j != self->state.jobs.end()) j->second.entries += pushed;
+                on_pushed(self, ctx, probe, video, attempt, number, true);
+              },
+              [=, &ctx, &probe, attempt = job.attempt](caf::error&) {
+                on_pushed(self, ctx, probe, video, attempt, number, false);
+              });
+    }
+  }
+  if (job.scanned_all && job.pages.empty()) finish(self, ctx, probe, video, false);
 }
 
 void start(self_ptr self, context& ctx, fanout_probe& probe, const std::string& bytes) {
   auto job = storage::decode_fanout_job(bytes);
   if (!job || self->state.jobs.count(job->video)) return;
-  self->state.jobs.emplace(job->video, *job);
+  running_job run;
+  run.stored = *job;
+  run.next = job->cursor;
+  self->state.jobs.emplace(job->video, std::move(run));
   ++probe.pending_jobs;
-  step(self, ctx, probe, job->video);
+  pump(self, ctx, probe, job->video);
 }
 
 fanout_actor::behavior_type fanout_behavior(self_ptr self, context* ctx, fanout_probe* probe) {
@@ -126,7 +186,7 @@ fanout_actor::behavior_type fanout_behavior(self_ptr self, context* ctx, fanout_
         probe->replayed = true;
       },
       [=](retry_atom, video_id video) {
-        if (self->state.jobs.count(video)) step(self, *ctx, *probe, video);
+        if (self->state.jobs.count(video)) pump(self, *ctx, *probe, video);
       },
       [=](durable_atom, std::uint64_t seq, bool durable) { self->state.log.complete(seq, durable); },
   };

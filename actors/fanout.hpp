@@ -28,6 +28,10 @@ struct fanout_probe {
   std::atomic<std::uint64_t> inbox_entries{0};   // pushed, including redone pages
   std::atomic<std::uint64_t> pulled_videos{0};   // published by celebrities: merged at read time
   std::atomic<std::uint64_t> completed_jobs{0};
+  // The most recently finished pushed job: inbox entries written, and microseconds from its
+  // start (just after the publish was durable) until its last page was durable.
+  std::atomic<std::uint64_t> last_job_entries{0};
+  std::atomic<std::uint64_t> last_job_us{0};
 };
 
 fanout_actor spawn_fanout(caf::actor_system& sys, context& ctx, fanout_probe& probe);

@@ -88,6 +88,10 @@ std::string node::metrics() const {
   metric("reel_fanout_pending_jobs", "gauge", "publishes whose fan-out has not finished", f.pending_jobs.load());
   metric("reel_fanout_inbox_entries_total", "counter", "inbox entries written by fan-out", f.inbox_entries.load());
   metric("reel_fanout_completed_jobs_total", "counter", "fan-out jobs finished", f.completed_jobs.load());
+  metric("reel_fanout_last_job_entries", "gauge", "inbox entries written by the last pushed fan-out job",
+         f.last_job_entries.load());
+  metric("reel_fanout_last_job_seconds", "gauge", "start to durable end of the last pushed fan-out job",
+         f.last_job_us.load() / 1e6);
   metric("reel_fanout_pulled_videos_total", "counter", "videos of celebrities, merged at read time", f.pulled_videos.load());
   metric("reel_actors_active", "gauge", "entity actors in memory", impl_->dir.active_actors());
   metric("reel_revoked_tokens", "gauge", "revoked tokens not yet expired", impl_->revoked.size());

@@ -50,6 +50,9 @@ std::optional<int> parse(int argc, char** argv, config& c) {
   cli.add_option("--celebrity-threshold", c.actors.celebrity_threshold,
                  "authors with this many followers are merged at read time instead of pushed")
       ->capture_default_str();
+  cli.add_option("--fanout-page", c.actors.fanout_page, "followers read per fan-out step (several steps run at once)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cli.add_option("--read-cache-mb", c.actors.read_cache_mb,
                  "memory for user, video and edge records read by key (0 = read RocksDB every time)")
       ->capture_default_str();

@@ -232,6 +232,25 @@ TEST_CASE("fan-out delivers a new video to the home timeline of every follower")
   CHECK(titles_on(c, n.token) == title_list{"n's own"});
 }
 
+TEST_CASE("fan-out in many small pages, several in flight, reaches every follower once") {
+  reeld_process srv({"--fanout-page", "2"});
+  INFO("reeld log tail:\n", srv.log_tail());
+  http_client c(srv.base_url());
+  const account a = register_fresh(c);
+  std::vector<account> followers;
+  for (int i = 0; i < 11; ++i) {  // 6 pages, the last one half full
+    followers.push_back(register_fresh(c));
+    must_follow(c, followers.back(), a.user_id);
+  }
+  publish_next(c, a, "first");
+  publish_next(c, a, "second");
+  CHECK_NO_PROBLEM(await_fanout_idle(c));
+  for (const auto& f : followers) {
+    INFO("follower ", f.name);
+    CHECK(whole_titles(await_feed(c, f.token, "following", holds_count(2))) == title_list{"second", "first"});
+  }
+}
+
 TEST_CASE("following backfills the newest 30 works and unfollowing hides them") {
   reeld_process srv;
   INFO("reeld log tail:\n", srv.log_tail());
