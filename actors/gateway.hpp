@@ -2,7 +2,7 @@
 // HTTP threads. A write posts a job to one of a few long-lived gateway actors (round robin);
 // every entity request carries the configured timeout. Reads of committed state run on the
 // caller's thread: they touch only the store and its read cache, and a hop to a gateway
-// actor and back cost two thread wake-ups per request (a third of a feed read's CPU).
+// actor and back cost two thread wake-ups per request (a sixth of a feed read's CPU).
 #pragma once
 
 #include <atomic>

@@ -61,7 +61,7 @@ class read_cache {
     std::uint64_t writes = 0;
     std::uint64_t hits = 0, misses = 0;
   };
-  static constexpr std::size_t shard_count = 64;
+  static constexpr std::size_t shard_count = 1024;
 
   shard& shard_of(std::string_view key);
   static std::size_t cost(const entry& e);
