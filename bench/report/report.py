@@ -85,7 +85,8 @@ def special_rows(res, workload):
                 rows.append((f"Reel {v}", r["round"], f"ack {d['ack_ms']:.1f} ms; reeld ready {x.get('startup_s', '?')} s after start",
                              f"{d['seen']}/{d['sampled']} saw it; all by {d['visible_all_s']} s (median {d['visible_p50_s']} s)",
                              f"fan-out done {d['fanout_done_s']} s, {d['inbox_entries']:,} entries",
-                             f"{d['inbox_entries_per_s'] or 0:,.0f} entries/s; {d['feed_polls']:,} feed polls"))
+                             f"{d['inbox_entries_per_s'] or 0:,.0f} entries/s polled, "
+                             f"{d.get('server_entries_per_s') or 0:,.0f}/s timed by reeld; {d['feed_polls']:,} feed polls"))
             elif workload == "e-celebrity":
                 rows.append((f"Redis {v} followers", r["round"], "", f"all ZADDs acknowledged in {d['complete_s']:.3f} s", "",
                              f"{d['fanout']['inbox_entries_per_s']:,.0f} entries/s"))

@@ -126,6 +126,12 @@ def main():
     done.set()
     w.join()
 
+    # reeld's own timing of the job (start to last page durable): the polled figure above is
+    # quantised by the 50 ms polling interval.
+    final = metrics(mconn)
+    server_s = final.get("reel_fanout_last_job_seconds") if a.expect_entries else None
+    server_entries = final.get("reel_fanout_last_job_entries", 0)
+
     times = sorted(seen_at.values())
     n = len(sample)
     # The fan-out is done at the first sample with no pending job and every entry written.
@@ -142,6 +148,8 @@ def main():
         "fanout_done_s": fanout_done,
         "inbox_entries": entries,
         "inbox_entries_per_s": round(entries / fanout_done) if fanout_done and entries else None,
+        "server_fanout_s": server_s,
+        "server_entries_per_s": round(server_entries / server_s) if server_s and server_entries else None,
         "feed_polls": state["polls"],
         "probe_s": round(probes_done, 3),
         "completion": [[round(t, 4), (i + 1) / n] for i, t in enumerate(times)],
