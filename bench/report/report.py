@@ -18,7 +18,7 @@ WORKLOAD_TITLES = {
     "a-home": "(a) Home-timeline reads", "a-global": "(a) Global-feed reads", "a-http": "(a) HTTP ceiling",
     "b-publish": "(b) Publish with fan-out", "b-newvideo": "(b) New-video pipeline",
     "c-dsb": "(c) DeathStarBench social-network mix", "d-readheavy": "(d) Read-heavy 65:1 mix",
-    "e-celebrity": "(e) Celebrity publish", "f-storm": "(f) Like/comment storm", "g-chat": "(g) Chat",
+    "e-fanout": "(e) Fan-out timed alone", "e-celebrity": "(e) Celebrity publish", "f-storm": "(f) Like/comment storm", "g-chat": "(g) Chat",
     "h-feed": "(h) Feed reads beside the login storm", "h-login": "(h) Login storm",
 }
 
@@ -81,6 +81,10 @@ def special_rows(res, workload):
                 p = d["per_video_ms"]
                 rows.append((s, r["round"], f"{d['videos']} videos, {d['failures']} failed",
                              f"median {p['p50']:.1f} ms", f"p90 {p['p90']:.1f} ms", f"{d['videos_per_s']:.1f} videos/s"))
+            elif workload == "e-fanout":
+                rows.append((f"Reel {v} followers pushed", r["round"], f"ack {d['ack_ms']:.1f} ms",
+                             f"{d['inbox_entries']:,} entries", f"job {d['server_fanout_s']} s as timed by reeld",
+                             f"{d['server_entries_per_s'] or 0:,.0f} entries/s"))
             elif workload == "e-celebrity" and s == "reel":
                 rows.append((f"Reel {v}", r["round"], f"ack {d['ack_ms']:.1f} ms; reeld ready {x.get('startup_s', '?')} s after start",
                              f"{d['seen']}/{d['sampled']} saw it; all by {d['visible_all_s']} s (median {d['visible_p50_s']} s)",

@@ -3,7 +3,9 @@
 # the video, for 10k and 100k followers, pulled through the hybrid path (reeld's default
 # --celebrity-threshold 10000) or pushed (threshold raised above the follower count), with the
 # fan-out rate from reel_fanout_inbox_entries_total. Baseline: Redis, one pipelined ZADD per
-# follower. Sourced by bench/run; CELEBRITY_VARIANTS and CELEBRITY_SAMPLE come from it.
+# follower. The pushed variants first time a publish's fan-out alone (the rate: entries / job
+# duration as timed by reeld), then measure visibility with followers polling their feeds.
+# Sourced by bench/run; CELEBRITY_VARIANTS and CELEBRITY_SAMPLE come from it.
 
 PUSH_THRESHOLD=1000000
 
@@ -35,6 +37,17 @@ workload_celebrity() {
     cp -a "$dir/data" "$WORK/data-celebrity"
     reeld_start "celebrity-$n-$mode" "$WORK/data-celebrity" --celebrity-threshold "$threshold"
     log "  reeld answered /readyz after $READY_S s"
+    if [ "$mode" = pushed ]; then
+      # The fan-out rate, timed alone first (the Redis baseline also runs alone); the
+      # visibility probe below then publishes again while followers poll their feeds.
+      log "(e) Reel fan-out to $n followers, nothing else running"
+      out=$(raw_path e-fanout reel "$n")
+      /usr/bin/python3 "$REPO/bench/workloads/celebrity_probe.py" --port "$REEL_PORT" --quiet \
+        --token "$(head -n 1 "$dir/vars/tokens.txt")" --follower-tokens "$dir/vars/follower-tokens.txt" \
+        --video "$WORK/videos/tiny.mp4" --expect-entries "$n" --timeout 60 --out "$out" || die "fan-out probe failed"
+      jq -r '"  \(.inbox_entries) inbox entries in \(.server_fanout_s) s as timed by reeld: \(.server_entries_per_s)/s"' "$out" >&2
+      record e-fanout reel "$n" "$out"
+    fi
     log "(e) Reel celebrity publish to $n followers ($mode): polling $CELEBRITY_SAMPLE followers' home timelines"
     out=$(raw_path e-celebrity reel "$n-$mode")
     /usr/bin/python3 "$REPO/bench/workloads/celebrity_probe.py" --port "$REEL_PORT" \

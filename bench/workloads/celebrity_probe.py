@@ -55,6 +55,33 @@ def publish(port, token, video, title):
     return sent, acked
 
 
+def quiet_fanout(a):
+    """Publishes and waits for the fan-out with nothing else loading the machine: the rate is
+    entries / job duration as timed by reeld (start to last page durable)."""
+    mconn = connect(a.port)
+    e0 = metrics(mconn).get("reel_fanout_inbox_entries_total", 0)
+    sent, acked = publish(a.port, a.token, a.video, "quiet" + uuid.uuid4().hex[:12])
+    while time.monotonic() < acked + a.timeout:
+        time.sleep(0.1)
+        m = metrics(mconn)
+        entries = m.get("reel_fanout_inbox_entries_total", 0) - e0
+        if m.get("reel_fanout_pending_jobs", 0) == 0 and entries >= a.expect_entries:
+            break
+    else:
+        raise SystemExit("celebrity_probe: the fan-out did not finish in time")
+    server_s = m.get("reel_fanout_last_job_seconds")
+    server_entries = m.get("reel_fanout_last_job_entries", 0)
+    result = {
+        "config": {"tool": "celebrity_probe", "quiet": True, "expect_entries": a.expect_entries},
+        "ack_ms": round((acked - sent) * 1000, 3),
+        "inbox_entries": int(entries),
+        "server_fanout_s": server_s,
+        "server_entries_per_s": round(server_entries / server_s) if server_s and server_entries else None,
+    }
+    with open(a.out, "w") as f:
+        json.dump(result, f)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--port", type=int, required=True)
@@ -67,7 +94,11 @@ def main():
     p.add_argument("--timeout", type=float, default=60)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", required=True)
+    p.add_argument("--quiet", action="store_true",
+                   help="only time the fan-out: no follower polls its feed meanwhile, metrics every 0.1 s")
     a = p.parse_args()
+    if a.quiet:
+        return quiet_fanout(a)
 
     with open(a.follower_tokens) as f:
         tokens = [line.strip() for line in f if line.strip()]
