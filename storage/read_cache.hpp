@@ -7,14 +7,23 @@
 // A read that raced a write is never cached: each shard counts its writes, and a value read
 // from RocksDB is kept only if no write reached its shard between the lookup and the fill.
 // So a hit is never older than the last completed write of its key.
+//
+// Feed pages read the same hot keys from every HTTP thread at once: with a lock per lookup,
+// the lock words of hot shards bounced between cores (a tenth of a feed read's CPU). So each
+// thread keeps its own small copy of what it read (level 1), valid while its shard's write
+// count is unchanged; checking that count reads a cache line that only writes touch. Misses
+// go to the shared level 2, where a hit takes its shard's lock shared and marks the entry
+// used; eviction (under the exclusive lock) gives used entries a second chance.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -50,25 +59,32 @@ class read_cache {
 
  private:
   struct entry {
+    entry(std::string k, std::optional<std::string> v) : key(std::move(k)), value(std::move(v)) {}
     std::string key;
     std::optional<std::string> value;
+    std::atomic<bool> used{false};  // hit since it last reached the back of the queue
   };
   struct shard {
-    mutable std::mutex mutex;
-    std::list<entry> lru;  // most recently used first
-    std::unordered_map<std::string_view, std::list<entry>::iterator> index;  // views into lru keys
+    mutable std::shared_mutex mutex;
+    std::list<entry> queue;  // newest (or given a second chance) first
+    std::unordered_map<std::string_view, std::list<entry>::iterator> index;  // views into queue keys
     std::size_t bytes = 0;
-    std::uint64_t writes = 0;
-    std::uint64_t hits = 0, misses = 0;
+    std::uint64_t writes = 0;                // under the exclusive lock
+    std::atomic<std::uint64_t> published{0};  // = writes, for level-1 checks without the lock
+    std::atomic<std::uint64_t> hits{0}, misses{0};
   };
   static constexpr std::size_t shard_count = 1024;
 
-  shard& shard_of(std::string_view key);
+  std::size_t shard_index(std::string_view key) const;
+  shard& shard_of(std::string_view key) { return *shards_[shard_index(key)]; }
+  void remember(std::string_view key, std::size_t shard, std::uint64_t writes, const std::optional<std::string>& value);
   static std::size_t cost(const entry& e);
   void erase(shard& s, std::list<entry>::iterator it);
 
+  std::uint64_t id_;  // tells this cache's level-1 entries from another (destroyed) one's
   std::size_t capacity_;
   std::size_t shard_capacity_;
+  std::size_t level1_capacity_;  // bytes per thread
   std::vector<std::unique_ptr<shard>> shards_;
 };
 
