@@ -1,7 +1,8 @@
 #include "http/json_writer.hpp"
 
+#include <emmintrin.h>
+
 #include <charconv>
-#include <cstring>
 
 namespace reel::http {
 
@@ -9,17 +10,14 @@ namespace {
 
 bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
-// Whether any of 8 bytes needs escaping, a word at a time: (v - 0x01..) & ~v & 0x80.. is
-// non-zero exactly when some byte of v is zero, and with 0x20.. instead of 0x01.. when some
-// byte is below 0x20 (bytes from 0x80 up never count). '"' and '\\' are found as zero bytes
-// of v xor a word of them.
-bool word_needs_escape(const char* p) {
-  constexpr std::uint64_t ones = 0x0101010101010101, highs = 0x8080808080808080;
-  std::uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-  auto zero_byte = [&](std::uint64_t x) { return (x - ones) & ~x & highs; };
-  auto control = (v - ones * 0x20) & ~v & highs;
-  return (control | zero_byte(v ^ (ones * '"')) | zero_byte(v ^ (ones * '\\'))) != 0;
+// Whether any of 16 bytes needs escaping, with SSE2 (part of x86-64): bytes up to 0x1F are
+// those equal to their unsigned minimum with 0x1F; '"' and '\\' are compared directly.
+bool block_needs_escape(const char* p) {
+  auto v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  auto control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+  auto quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+  auto backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+  return _mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))) != 0;
 }
 
 void escape(std::string& out, unsigned char c) {
@@ -64,7 +62,7 @@ void json_writer::quoted(std::initializer_list<std::string_view> parts) {
   for (auto s : parts) {
     std::size_t plain_from = 0;
     std::size_t i = 0;
-    while (i + 8 <= s.size() && !word_needs_escape(s.data() + i)) i += 8;
+    while (i + 16 <= s.size() && !block_needs_escape(s.data() + i)) i += 16;
     for (; i < s.size(); ++i) {
       auto c = static_cast<unsigned char>(s[i]);
       if (!needs_escape(c)) continue;
