@@ -89,7 +89,7 @@ ok_promise push(self_ptr self, context& ctx, storage::partition_id shard, video_
   std::vector<std::string> keys;
   keys.reserve(owners.size());
   for (auto owner : owners) keys.push_back(storage::keys::inbox(owner, created, video).str());
-  auto existing = ctx.db.multi_get(keys);
+  auto existing = ctx.db.multi_contains(keys);
   for (std::size_t i = 0; i < owners.size(); ++i) {
     if (existing[i]) continue;
     batch.Put(keys[i], entry);

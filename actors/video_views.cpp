@@ -51,8 +51,7 @@ std::vector<video_view> video_views(const storage::store& db, const std::vector<
   if (viewer) {
     std::vector<std::string> like_keys;
     for (const auto& v : videos) like_keys.push_back(storage::keys::favorite(viewer, v.id).str());
-    auto values = db.multi_get(like_keys);
-    for (std::size_t i = 0; i < values.size(); ++i) liked[i] = values[i].has_value();
+    liked = db.multi_contains(like_keys);
   }
   auto authors = author_views(db, videos, viewer);
   std::vector<video_view> out;

@@ -19,12 +19,6 @@ std::vector<user_id> scan_edge_list(const storage::store& db, const storage::key
   return ids;
 }
 
-std::vector<bool> present(const storage::store& db, const std::vector<std::string>& keys) {
-  auto values = db.multi_get(keys);
-  std::vector<bool> out(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) out[i] = values[i].has_value();
-  return out;
-}
 
 }  // namespace
 
@@ -54,7 +48,7 @@ std::vector<user_view> user_views(const storage::store& db, const std::vector<us
     if (viewer) edge_keys.push_back(storage::keys::following(viewer, id).str());
   }
   auto records = db.multi_get(record_keys);
-  auto follows = viewer ? present(db, edge_keys) : std::vector<bool>(ids.size(), false);
+  auto follows = viewer ? db.multi_contains(edge_keys) : std::vector<bool>(ids.size(), false);
   std::vector<user_view> views;
   views.reserve(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -79,7 +73,7 @@ std::vector<friend_view> friends(const storage::store& db, user_id owner, user_i
   std::vector<std::string> back_edges;
   back_edges.reserve(followees.size());
   for (auto f : followees) back_edges.push_back(storage::keys::follower(owner, f).str());
-  auto mutual = present(db, back_edges);
+  auto mutual = db.multi_contains(back_edges);
   std::vector<user_id> friend_ids;
   for (std::size_t i = 0; i < followees.size(); ++i)
     if (mutual[i]) friend_ids.push_back(followees[i]);

@@ -79,7 +79,7 @@ void read_cache::erase(shard& s, std::list<entry>::iterator it) {
   s.queue.erase(it);
 }
 
-read_cache::lookup read_cache::find(std::string_view key) {
+read_cache::lookup read_cache::find(std::string_view key, bool copy_value) {
   lookup out;
   if (!enabled()) return out;
   auto index = shard_index(key);
@@ -89,7 +89,8 @@ read_cache::lookup read_cache::find(std::string_view key) {
     if (e.cache == id_ && e.shard == index && e.writes == s.published.load(std::memory_order_acquire)) {
       level1_hits[my_slot].hits.fetch_add(1, std::memory_order_relaxed);
       out.hit = true;
-      out.value = e.value;
+      out.present = e.value.has_value();
+      if (copy_value) out.value = e.value;
       out.writes_seen = e.writes;
       return out;
     }
@@ -105,9 +106,10 @@ read_cache::lookup read_cache::find(std::string_view key) {
     s.hits.fetch_add(1, std::memory_order_relaxed);
     if (!found->second->used.load(std::memory_order_relaxed)) found->second->used.store(true, std::memory_order_relaxed);
     out.hit = true;
-    out.value = found->second->value;
+    out.present = found->second->value.has_value();
+    remember(key, index, out.writes_seen, found->second->value);
+    if (copy_value) out.value = found->second->value;
   }
-  remember(key, index, out.writes_seen, out.value);
   return out;
 }
 

@@ -39,10 +39,12 @@ class read_cache {
 
   struct lookup {
     bool hit = false;
-    std::optional<std::string> value;  // on a hit: the value, or nullopt for a cached absence
+    bool present = false;              // on a hit: whether the key exists
+    std::optional<std::string> value;  // on a hit, if asked for: the value (nullopt when absent)
     std::uint64_t writes_seen = 0;     // pass to fill() after reading RocksDB on a miss
   };
-  lookup find(std::string_view key);
+  // `copy_value` false: only whether the key exists (no copy of the value).
+  lookup find(std::string_view key, bool copy_value = true);
   // Caches what RocksDB answered for `key`, unless a write reached its shard since find().
   void fill(std::string_view key, const std::optional<std::string>& value, std::uint64_t writes_seen);
   // Called after every write of `key` (before the write is acknowledged to anyone).

@@ -87,17 +87,27 @@ std::optional<std::string> store::get(std::string_view key) const {
   return value;
 }
 
-bool store::contains(std::string_view key) const { return get(key).has_value(); }
+bool store::contains(std::string_view key) const {
+  if (!cache_.enabled() || !point_read_key(key)) return read(key).has_value();
+  auto cached = cache_.find(key, false);
+  if (cached.hit) return cached.present;
+  auto value = read(key);
+  cache_.fill(key, value, cached.writes_seen);
+  return value.has_value();
+}
 
-std::vector<std::optional<std::string>> store::multi_get(const std::vector<std::string>& keys) const {
-  std::vector<std::optional<std::string>> out(keys.size());
+void store::lookup_many(const std::vector<std::string>& keys, bool copy, std::vector<std::optional<std::string>>& out,
+                        std::vector<bool>& present) const {
+  out.assign(keys.size(), std::nullopt);
+  present.assign(keys.size(), false);
   std::vector<std::size_t> missed;  // positions RocksDB must answer
   std::vector<std::uint64_t> writes_seen;
   std::vector<rocksdb::Slice> slices;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (cache_.enabled() && point_read_key(keys[i])) {
-      auto cached = cache_.find(keys[i]);
+      auto cached = cache_.find(keys[i], copy);
       if (cached.hit) {
+        present[i] = cached.present;
         out[i] = std::move(cached.value);
         continue;
       }
@@ -108,16 +118,30 @@ std::vector<std::optional<std::string>> store::multi_get(const std::vector<std::
     missed.push_back(i);
     slices.emplace_back(keys[i]);
   }
-  if (missed.empty()) return out;
+  if (missed.empty()) return;
   std::vector<std::string> values;
   auto statuses = db_->MultiGet(rocksdb::ReadOptions(), slices, &values);
   for (std::size_t m = 0; m < missed.size(); ++m) {
     auto i = missed[m];
     if (statuses[m].ok()) out[i] = std::move(values[m]);
     else if (!statuses[m].IsNotFound()) check(statuses[m], "reading RocksDB");
+    present[i] = out[i].has_value();
     if (cache_.enabled() && point_read_key(keys[i])) cache_.fill(keys[i], out[i], writes_seen[m]);
   }
+}
+
+std::vector<std::optional<std::string>> store::multi_get(const std::vector<std::string>& keys) const {
+  std::vector<std::optional<std::string>> out;
+  std::vector<bool> present;
+  lookup_many(keys, true, out, present);
   return out;
+}
+
+std::vector<bool> store::multi_contains(const std::vector<std::string>& keys) const {
+  std::vector<std::optional<std::string>> values;
+  std::vector<bool> present;
+  lookup_many(keys, false, values, present);
+  return present;
 }
 
 // Invalidates after the write, whether it succeeded or not: until this returns the write is

@@ -27,6 +27,8 @@ class store {
   bool contains(std::string_view key) const;
   // One value (or nullopt) per key, in the order of `keys`.
   std::vector<std::optional<std::string>> multi_get(const std::vector<std::string>& keys) const;
+  // Whether each key exists, in the order of `keys` (cached answers copy no value).
+  std::vector<bool> multi_contains(const std::vector<std::string>& keys) const;
 
   // Calls fn(key, value) for each key in [lower, upper), in order, until fn returns false.
   template <class Fn>
@@ -75,6 +77,10 @@ class store {
  private:
   store(rocksdb::DB* db, std::size_t read_cache_bytes) : db_(db), cache_(read_cache_bytes) {}
   std::optional<std::string> read(std::string_view key) const;
+  // multi_get's work: values of the keys the cache does not answer go to `out` (and are
+  // cached); `present` gets whether each key exists; cached values are copied if `copy`.
+  void lookup_many(const std::vector<std::string>& keys, bool copy, std::vector<std::optional<std::string>>& out,
+                   std::vector<bool>& present) const;
   void write(const rocksdb::WriteOptions& options, rocksdb::WriteBatch& batch);
   friend class range;
   std::unique_ptr<rocksdb::DB> db_;

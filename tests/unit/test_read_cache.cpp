@@ -93,6 +93,14 @@ TEST_CASE("store reads see every write through the cache, for get, contains and 
   CHECK_FALSE(values[1]);
   CHECK(values[2] == std::optional<std::string>("i"));
   CHECK_FALSE(values[3]);
+  // Presence alone, answered from the cache for the keys just read and from RocksDB otherwise.
+  CHECK(db->multi_contains({user, edge, inbox, keys::user(user_id(10)).str()}) ==
+        std::vector<bool>{true, false, true, false});
+  rocksdb::WriteBatch again;
+  again.Put(edge, "");
+  db->write_durable(again);
+  CHECK(db->multi_contains({edge}) == std::vector<bool>{true});
+  CHECK(db->contains(edge));
   auto stats = db->cache_stats();
   CHECK(stats.hits + stats.misses > 0);
   CHECK(stats.entries >= 2);
