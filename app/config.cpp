@@ -46,6 +46,10 @@ std::optional<int> parse(int argc, char** argv, config& c) {
       ->capture_default_str();
   cli.add_option("--media-queue", c.media_queue, "uploads allowed to wait for validation; beyond it 'busy' (503)")
       ->capture_default_str();
+  cli.add_option("--batch-niceness", c.batch_niceness,
+                 "nice value of the password-hashing and video threads, so that bursts of them yield to requests")
+      ->check(CLI::Range(0, 19))
+      ->capture_default_str();
   cli.add_option("--inbox-cap", c.actors.inbox_cap, "newest entries kept in each home timeline")->capture_default_str();
   cli.add_option("--celebrity-threshold", c.actors.celebrity_threshold,
                  "authors with this many followers are merged at read time instead of pushed")

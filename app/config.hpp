@@ -23,6 +23,7 @@ struct config {
   std::size_t upload_queue = 256;
   unsigned media_threads = 1;
   std::size_t media_queue = 16;
+  int batch_niceness = 10;  // nice value of the Argon2 and FFmpeg workers
   std::int64_t debug_clock_offset_ms = 0;
 };
 

@@ -26,11 +26,11 @@ int run(const reel::app::config& cfg) {
   auto signals = block_shutdown_signals();
   reel::cluster::set_clock_offset(cfg.debug_clock_offset_ms);
   reel::actors::node node({cfg.data_dir, cfg.actors});
-  reel::http::password_pool passwords(cfg.hash_threads, cfg.hash_queue);
+  reel::http::password_pool passwords(cfg.hash_threads, cfg.hash_queue, cfg.batch_niceness);
   reel::http::rate_limiter limiter(cfg.rate_limit_per_second, cfg.rate_limit_burst);
   reel::media::library media(cfg.data_dir / "media");
   reel::http::bounded_pool upload_pool(cfg.upload_threads, cfg.upload_queue);
-  reel::http::bounded_pool media_pool(cfg.media_threads, cfg.media_queue);
+  reel::http::bounded_pool media_pool(cfg.media_threads, cfg.media_queue, cfg.batch_niceness);
   reel::http::edge edge{.api = node.api(),
                         .keys = reel::http::token_keys::load_or_create(cfg.data_dir / "token.key"),
                         .passwords = passwords,

@@ -1,11 +1,14 @@
 #include "http/bounded_pool.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 namespace reel::http {
 
-bounded_pool::bounded_pool(unsigned threads, std::size_t queue_limit) : queue_limit_(queue_limit) {
-  for (unsigned i = 0; i < std::max(1u, threads); ++i) threads_.emplace_back([this] { run(); });
+bounded_pool::bounded_pool(unsigned threads, std::size_t queue_limit, int niceness) : queue_limit_(queue_limit) {
+  for (unsigned i = 0; i < std::max(1u, threads); ++i) threads_.emplace_back([this, niceness] { run(niceness); });
 }
 
 bounded_pool::~bounded_pool() {
@@ -27,7 +30,10 @@ bool bounded_pool::submit(std::function<void()> job) {
   return true;
 }
 
-void bounded_pool::run() {
+void bounded_pool::run(int niceness) {
+  // On Linux a nice value belongs to the thread: this lowers only this worker. Failure
+  // (a sandbox without the right) leaves the worker at normal priority.
+  if (niceness != 0) (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), niceness);
   for (;;) {
     std::function<void()> job;
     {

@@ -1,6 +1,7 @@
 // A few worker threads with a bounded queue, for work that must never run on reactor or
 // actor threads (Argon2id, FFmpeg). A full queue refuses at once: callers answer "busy"
-// instead of piling up memory and latency.
+// instead of piling up memory and latency. Batch work can run at a lower CPU priority
+// (a nice value), so that a burst of it does not slow the requests the reactors serve.
 #pragma once
 
 #include <condition_variable>
@@ -15,7 +16,8 @@ namespace reel::http {
 
 class bounded_pool {
  public:
-  bounded_pool(unsigned threads, std::size_t queue_limit);
+  // `niceness`: the workers' nice value (0 = as the rest of the process, up to 19 = lowest).
+  bounded_pool(unsigned threads, std::size_t queue_limit, int niceness = 0);
   // Runs what is queued, then joins the threads.
   ~bounded_pool();
   bounded_pool(const bounded_pool&) = delete;
@@ -25,7 +27,7 @@ class bounded_pool {
   bool submit(std::function<void()> job);
 
  private:
-  void run();
+  void run(int niceness);
 
   std::size_t queue_limit_;
   std::mutex mutex_;

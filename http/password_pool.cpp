@@ -18,7 +18,8 @@ std::optional<std::string> argon2id(const std::string& password) {
 
 }  // namespace
 
-password_pool::password_pool(unsigned threads, std::size_t queue_limit) : pool_(threads, queue_limit) {
+password_pool::password_pool(unsigned threads, std::size_t queue_limit, int niceness)
+    : pool_(threads, queue_limit, niceness) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
   decoy_hash_ = argon2id("reel decoy password").value_or("");
 }

@@ -13,7 +13,7 @@ namespace reel::http {
 
 class password_pool {
  public:
-  password_pool(unsigned threads, std::size_t queue_limit);
+  password_pool(unsigned threads, std::size_t queue_limit, int niceness = 0);
   ~password_pool();
 
   // Each returns false, without calling `done`, when the queue is full. `done` runs on a
