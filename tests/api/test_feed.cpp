@@ -299,6 +299,29 @@ TEST_CASE("inboxes keep only the newest --inbox-cap videos") {
   CHECK(whole_titles(read_whole_feed(c, "")) == works);
 }
 
+TEST_CASE("an inbox trimmed before keeps the newest when older videos arrive later") {
+  reeld_process srv({"--inbox-cap", "5"});
+  INFO("reeld log tail:\n", srv.log_tail());
+  http_client c(srv.base_url());
+  const account a = register_fresh(c);
+  const account b = register_fresh(c);
+  const account f = register_fresh(c);
+  for (int i = 0; i < 3; ++i) publish_next(c, b, "old" + std::to_string(i));
+  title_list newest;
+  for (int i = 0; i < 10; ++i) {
+    publish_next(c, a, "new" + std::to_string(i));
+    newest.insert(newest.begin(), "new" + std::to_string(i));
+  }
+  newest = slice(newest, 0, 5);
+  must_follow(c, f, a.user_id);  // backfills 10, trimmed to the newest 5
+  auto exactly_newest = [&](const std::vector<video_view>& videos) { return titles_of(videos) == newest; };
+  CHECK(whole_titles(await_feed(c, f.token, "following", exactly_newest)) == newest);
+  // The follow answers once b's 3 videos, older than everything trimmed, are in f's inbox;
+  // the trim that follows must remove those 3, not a's newest.
+  must_follow(c, f, b.user_id);
+  CHECK(whole_titles(await_feed(c, f.token, "following", exactly_newest)) == newest);
+}
+
 TEST_CASE("celebrity videos are merged into followers' home timelines in order and completely") {
   reeld_process srv({"--celebrity-threshold", "2"});
   INFO("reeld log tail:\n", srv.log_tail());
