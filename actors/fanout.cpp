@@ -1,5 +1,6 @@
 #include "actors/fanout.hpp"
 
+#include <deque>
 #include <map>
 #include <unordered_map>
 
@@ -20,6 +21,12 @@ constexpr auto retry_delay = std::chrono::milliseconds(200);
 // both cores idle during every fsync).
 constexpr std::size_t pages_in_flight = 6;
 
+// Push requests in flight over all jobs. Thousands of small jobs (a publish burst) each
+// pushing at once flooded the inbox shards' mailboxes past the request timeout, and the
+// timed-out pages were redone: the backlog grew instead of draining. Jobs that would exceed
+// it wait their turn, oldest first.
+constexpr std::size_t push_window = 1024;
+
 // A page of followers whose pushes are under way.
 struct page {
   std::uint64_t last = 0;        // the last follower id of the page: the cursor once it is done
@@ -39,16 +46,20 @@ struct running_job {
   std::uint64_t attempt = 0;
   std::uint64_t next_page = 0;
   std::map<std::uint64_t, page> pages;  // by page number, oldest first
+  bool waiting = false;                 // in fanout_state::waiting for room in the push window
 };
 
 struct fanout_state {
   std::unordered_map<video_id, running_job> jobs;
+  std::size_t pushes_in_flight = 0;
+  std::deque<video_id> waiting;  // jobs with pages to push once the window has room
   write_log log;
 };
 
 using self_ptr = fanout_actor::stateful_pointer<fanout_state>;
 
 void pump(self_ptr self, context& ctx, fanout_probe& probe, video_id video);
+void resume_waiting(self_ptr self, context& ctx, fanout_probe& probe);
 
 void finish(self_ptr self, context& ctx, fanout_probe& probe, video_id video, bool pulled) {
   rocksdb::WriteBatch batch;
@@ -134,7 +145,8 @@ void pump(self_ptr self, context& ctx, fanout_probe& probe, video_id video) {
   auto& job = self->state.jobs.at(video);
   if (job.stored.cursor == 0 && job.pages.empty() && !job.scanned_all && is_celebrity(ctx, job.stored.author))
     return finish(self, ctx, probe, video, true);
-  while (!job.scanned_all && job.pages.size() < pages_in_flight) {
+  auto& st = self->state;
+  while (!job.scanned_all && job.pages.size() < pages_in_flight && st.pushes_in_flight < push_window) {
     std::size_t count = 0;
     std::uint64_t last = job.next;
     auto groups = next_page(ctx, job.stored.author, job.next, count, last);
@@ -145,20 +157,42 @@ void pump(self_ptr self, context& ctx, fanout_probe& probe, video_id video) {
     job.pages[number] = page{last, groups.size(), false};
     for (auto& [partition, owners] : groups) {
       auto pushed = owners.size();
+      ++st.pushes_in_flight;
       self->request(ctx.dir.inbox_shard(partition), ctx.cfg.request_timeout, push_atom::value, video,
                     job.stored.author, job.stored.created, std::move(owners))
           .then(
               [=, &ctx, &probe, attempt = job.attempt](caf::ok_atom) {
+                --self->state.pushes_in_flight;
                 probe.inbox_entries += pushed;
                 if (auto j = self->state.jobs.find(video); j != self->state.jobs.end()) j->second.entries += pushed;
                 on_pushed(self, ctx, probe, video, attempt, number, true);
+                resume_waiting(self, ctx, probe);
               },
               [=, &ctx, &probe, attempt = job.attempt](caf::error&) {
+                --self->state.pushes_in_flight;
                 on_pushed(self, ctx, probe, video, attempt, number, false);
+                resume_waiting(self, ctx, probe);
               });
     }
   }
-  if (job.scanned_all && job.pages.empty()) finish(self, ctx, probe, video, false);
+  if (job.scanned_all && job.pages.empty()) return finish(self, ctx, probe, video, false);
+  if (!job.scanned_all && job.pages.size() < pages_in_flight && !job.waiting) {
+    job.waiting = true;  // the window is full
+    st.waiting.push_back(video);
+  }
+}
+
+// Lets waiting jobs push, oldest first, while the window has room.
+void resume_waiting(self_ptr self, context& ctx, fanout_probe& probe) {
+  auto& st = self->state;
+  while (st.pushes_in_flight < push_window && !st.waiting.empty()) {
+    auto video = st.waiting.front();
+    st.waiting.pop_front();
+    auto job = st.jobs.find(video);
+    if (job == st.jobs.end() || !job->second.waiting) continue;
+    job->second.waiting = false;
+    pump(self, ctx, probe, video);
+  }
 }
 
 void start(self_ptr self, context& ctx, fanout_probe& probe, const std::string& bytes) {
