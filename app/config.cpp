@@ -60,7 +60,7 @@ std::optional<int> parse(int argc, char** argv, config& c) {
   cli.add_option("--read-cache-mb", c.actors.read_cache_mb,
                  "memory for user, video and edge records read by key (0 = read RocksDB every time)")
       ->capture_default_str();
-  cli.add_option("--gateway-actors", c.actors.gateway_actors, "edge actors turning calls into actor messages")
+  cli.add_option("--gateway-actors", c.actors.gateway_actors, "edge actors turning writes into actor messages")
       ->capture_default_str();
   cli.add_option("--debug-clock-offset-ms", c.debug_clock_offset_ms, "shift the wall clock (tests: clock set back)")
       ->group("Testing");
