@@ -98,7 +98,7 @@ std::string node::metrics() const {
   auto cache = impl_->db->cache_stats();
   metric("reel_read_cache_hits_total", "counter", "point reads answered from memory", cache.hits);
   metric("reel_read_cache_misses_total", "counter", "point reads that went to RocksDB", cache.misses);
-  metric("reel_read_cache_bytes", "gauge", "memory held by the read cache (estimate)", cache.bytes);
+  metric("reel_read_cache_bytes", "gauge", "memory held by the read cache's shared level (estimate; per-thread copies not counted)", cache.bytes);
   metric("reel_rocksdb_estimated_keys", "gauge", "RocksDB estimate of live keys",
          impl_->db->property("rocksdb.estimate-num-keys"));
   return out;
