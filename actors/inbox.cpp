@@ -67,7 +67,10 @@ void trim(self_ptr self, context& ctx, user_id owner, rocksdb::WriteBatch& batch
 }
 
 // An entry older than what a trim deleted (a backfilled or late video) would sit beyond the
-// next trim's start: that trim starts from the end of the range again.
+// next trim's start: that trim starts from the end of the range again. Left alone: such an
+// entry staged before a trim of its owner and durable only after it can stay beyond that
+// trim's start until a restart (the count stays exact; one old entry is kept instead of a
+// newer one).
 void note_added(self_ptr self, user_id owner, const std::string& key) {
   auto floor = self->state.trimmed_from.find(owner);
   if (floor != self->state.trimmed_from.end() && key >= floor->second) self->state.trimmed_from.erase(floor);
