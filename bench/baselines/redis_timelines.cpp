@@ -6,34 +6,18 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "app/graphs.hpp"
 #include "bench/baselines/resp.hpp"
 
 namespace reel::bench {
 
 follow_graph read_edge_list(const std::string& file) {
-  std::ifstream in(file);
-  if (!in) throw std::runtime_error("cannot read " + file);
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> edges;
-  std::uint64_t lowest = UINT64_MAX, highest = 0;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '%' || line[0] == '#') continue;
-    std::istringstream fields(line);
-    std::uint64_t a = 0, b = 0;
-    if (!(fields >> a >> b)) throw std::runtime_error("bad edge line: " + line);
-    edges.emplace_back(a, b);
-    lowest = std::min({lowest, a, b});
-    highest = std::max({highest, a, b});
-  }
+  auto edges = app::read_edge_list(file);  // the reader `reeld import --edges` uses
   follow_graph g;
-  if (edges.empty()) return g;
-  g.users = highest - lowest + 1;
+  g.users = edges.users;
   g.followers.resize(g.users);
-  for (auto [a, b] : edges) {
-    if (a == b) continue;
-    g.followers[a - lowest].push_back(std::uint32_t(b - lowest));
-    g.followers[b - lowest].push_back(std::uint32_t(a - lowest));
-  }
+  for (auto [follower, followee] : edges.follows)
+    if (follower != followee) g.followers[followee].push_back(follower);
   return g;
 }
 
