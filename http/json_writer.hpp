@@ -1,7 +1,7 @@
 // A minimal JSON writer for responses: appends to one string, puts the commas itself, and
 // copies runs of characters that need no escaping in one go (found 16 bytes at a time).
 // RapidJSON's writer, which it replaces, pushed every character of every string through its
-// escape table one at a time: a third of a feed page's rendering time.
+// escape table one at a time; rendering a feed page with it was 19% of the read's CPU.
 //
 // Escapes '"', '\\' and the control characters (short forms where JSON has them, \u00XX
 // otherwise); other bytes, UTF-8 included, pass through as they are.

@@ -11,7 +11,6 @@ std::atomic<std::uint64_t> next_cache_id{1};
 // One thread's level 1: copies of values with the write count of their shard when copied.
 struct level1_entry {
   std::uint64_t cache = 0;
-  std::size_t shard = 0;
   std::uint64_t writes = 0;
   std::optional<std::string> value;
 };
@@ -54,7 +53,7 @@ std::size_t read_cache::shard_index(std::string_view key) const {
 }
 
 // Keeps a copy in this thread's level 1, emptied whole when it outgrows its budget.
-void read_cache::remember(std::string_view key, std::size_t shard, std::uint64_t writes,
+void read_cache::remember(std::string_view key, std::uint64_t writes,
                           const std::optional<std::string>& value) {
   auto cost = level1_cost(key, value);
   if (level1.bytes + cost > level1_capacity_) {
@@ -66,7 +65,7 @@ void read_cache::remember(std::string_view key, std::size_t shard, std::uint64_t
   bool fresh = it == level1.entries.end();
   if (fresh) it = level1.entries.emplace(std::string(key), level1_entry{}).first;
   if (!fresh) level1.bytes -= level1_cost(key, it->second.value);
-  it->second = level1_entry{id_, shard, writes, value};
+  it->second = level1_entry{id_, writes, value};
   level1.bytes += cost;
 }
 
@@ -86,7 +85,7 @@ read_cache::lookup read_cache::find(std::string_view key, bool copy_value) {
   auto& s = *shards_[index];
   if (auto mine = level1.entries.find(key); mine != level1.entries.end()) {
     const auto& e = mine->second;
-    if (e.cache == id_ && e.shard == index && e.writes == s.published.load(std::memory_order_acquire)) {
+    if (e.cache == id_ && e.writes == s.published.load(std::memory_order_acquire)) {
       level1_hits[my_slot].hits.fetch_add(1, std::memory_order_relaxed);
       out.hit = true;
       out.present = e.value.has_value();
@@ -107,7 +106,7 @@ read_cache::lookup read_cache::find(std::string_view key, bool copy_value) {
     if (!found->second->used.load(std::memory_order_relaxed)) found->second->used.store(true, std::memory_order_relaxed);
     out.hit = true;
     out.present = found->second->value.has_value();
-    remember(key, index, out.writes_seen, found->second->value);
+    remember(key, out.writes_seen, found->second->value);
     if (copy_value) out.value = found->second->value;
   }
   return out;
@@ -119,7 +118,7 @@ void read_cache::fill(std::string_view key, const std::optional<std::string>& va
   auto& s = *shards_[index];
   std::unique_lock lock(s.mutex);
   if (s.writes != writes_seen) return;  // a write may have landed after RocksDB answered
-  remember(key, index, writes_seen, value);
+  remember(key, writes_seen, value);
   if (auto found = s.index.find(key); found != s.index.end()) erase(s, found->second);
   s.queue.emplace_front(std::string(key), value);
   s.index.emplace(std::string_view(s.queue.front().key), s.queue.begin());

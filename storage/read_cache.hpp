@@ -79,7 +79,7 @@ class read_cache {
 
   std::size_t shard_index(std::string_view key) const;
   shard& shard_of(std::string_view key) { return *shards_[shard_index(key)]; }
-  void remember(std::string_view key, std::size_t shard, std::uint64_t writes, const std::optional<std::string>& value);
+  void remember(std::string_view key, std::uint64_t writes, const std::optional<std::string>& value);
   static std::size_t cost(const entry& e);
   void erase(shard& s, std::list<entry>::iterator it);
 
