@@ -10,10 +10,11 @@
 //
 // Feed pages read the same hot keys from every HTTP thread at once: with a lock per lookup,
 // the lock words of hot shards bounced between cores (a tenth of a feed read's CPU). So each
-// thread keeps its own small copy of what it read (level 1), valid while its shard's write
-// count is unchanged; checking that count reads a cache line that only writes touch. Misses
-// go to the shared level 2, where a hit takes its shard's lock shared and marks the entry
-// used; eviction (under the exclusive lock) gives used entries a second chance.
+// thread keeps its own copy of what it read (level 1, up to 1/8 of the budget per thread),
+// valid while its shard's write count is unchanged; checking that count reads a cache line
+// that only writes touch. Misses go to the shared level 2, where a hit takes its shard's lock
+// shared and marks the entry used; eviction (under the exclusive lock) gives used entries a
+// second chance.
 #pragma once
 
 #include <atomic>
@@ -77,9 +78,8 @@ class read_cache {
   };
   static constexpr std::size_t shard_count = 1024;
 
-  std::size_t shard_index(std::string_view key) const;
-  shard& shard_of(std::string_view key) { return *shards_[shard_index(key)]; }
-  void remember(std::string_view key, std::uint64_t writes, const std::optional<std::string>& value);
+  static std::size_t hash(std::string_view key);
+  shard& shard_of(std::size_t key_hash) { return *shards_[key_hash % shard_count]; }
   static std::size_t cost(const entry& e);
   void erase(shard& s, std::list<entry>::iterator it);
 

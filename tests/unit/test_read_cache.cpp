@@ -59,6 +59,34 @@ TEST_CASE("read_cache stays within its byte budget, dropping the least recently 
   CHECK_FALSE(cache.find("key0").hit);
 }
 
+TEST_CASE("a thread's level-1 copies stay right through overflow, long keys and large values") {
+  read_cache cache(1 << 24);  // a level 1 of 4,096 slots: 20,000 keys overflow it
+  constexpr int keys = 20000;
+  // Every 10th key is too long and every 50th value too large for level 1 (level 2 serves them).
+  auto key_of = [](int i) { return (i % 10 == 0 ? std::string(40, 'L') : std::string("key")) + std::to_string(i); };
+  auto value_of = [](int i, char version) { return std::string(i % 50 == 0 ? 1000 : 8, version) + std::to_string(i); };
+  for (int i = 0; i < keys; ++i) {
+    auto key = key_of(i);
+    cache.fill(key, value_of(i, 'a'), cache.find(key).writes_seen);
+    REQUIRE(cache.find(key).value == value_of(i, 'a'));
+    cache.invalidate(key);
+    auto after = cache.find(key);
+    REQUIRE_FALSE(after.hit);
+    auto next = i % 3 == 0 ? std::optional<std::string>() : value_of(i, 'b');
+    cache.fill(key, next, after.writes_seen);
+    REQUIRE(cache.find(key).value == next);
+  }
+  int hits = 0;
+  for (int i = 0; i < keys; ++i) {
+    auto found = cache.find(key_of(i));
+    if (!found.hit) continue;  // dropped: allowed, a wrong value is not
+    ++hits;
+    REQUIRE(found.present == (i % 3 != 0));
+    REQUIRE(found.value == (i % 3 == 0 ? std::optional<std::string>() : value_of(i, 'b')));
+  }
+  CHECK(hits > keys / 2);
+}
+
 TEST_CASE("a disabled read_cache holds nothing") {
   read_cache cache(0);
   cache.fill("k", std::string("v"), cache.find("k").writes_seen);
