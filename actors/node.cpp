@@ -99,6 +99,10 @@ std::string node::metrics() const {
   metric("reel_read_cache_hits_total", "counter", "point reads answered from memory", cache.hits);
   metric("reel_read_cache_misses_total", "counter", "point reads that went to RocksDB", cache.misses);
   metric("reel_read_cache_bytes", "gauge", "memory held by the read cache's shared level (estimate; per-thread copies not counted)", cache.bytes);
+  auto heads = impl_->db->head_cache_stats();
+  metric("reel_list_head_cache_hits_total", "counter", "inbox and works reads that began in a cached head", heads.hits);
+  metric("reel_list_head_cache_misses_total", "counter", "inbox and works heads read from RocksDB", heads.misses);
+  metric("reel_list_head_cache_bytes", "gauge", "memory held by cached list heads (estimate; per-thread copies not counted)", heads.bytes);
   metric("reel_rocksdb_estimated_keys", "gauge", "RocksDB estimate of live keys",
          impl_->db->property("rocksdb.estimate-num-keys"));
   return out;

@@ -1,7 +1,8 @@
 // Feeds as merges of time-ordered key ranges: the global feed merges every partition's
 // share of the timeline; a home timeline merges the viewer's inbox (pushed), their own
 // works, and the works of followed celebrities (pulled at read time). Merges pull lazily,
-// so a page of 30 reads about 30 entries plus one seek per source.
+// so a page of 30 reads about 30 entries per source, from the store's cached list heads
+// (storage/store.hpp: range) unless it reaches past them.
 #pragma once
 
 #include <cstddef>

@@ -58,7 +58,7 @@ std::optional<int> parse(int argc, char** argv, config& c) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cli.add_option("--read-cache-mb", c.actors.read_cache_mb,
-                 "memory for user, video and edge records read by key; each reading thread keeps a further copy of up to 1/8 of it (0 = read RocksDB every time)")
+                 "memory for user, video and edge records read by key (3/4) and the newest entries of inboxes and works lists (1/4); each reading thread keeps a further copy of up to 1/8 of each part (0 = read RocksDB every time)")
       ->capture_default_str();
   cli.add_option("--gateway-actors", c.actors.gateway_actors, "edge actors turning writes into actor messages")
       ->capture_default_str();

@@ -46,8 +46,10 @@ key& key::bytes(std::string_view s) {
   return *this;
 }
 
-std::string key::prefix_end() const {
-  std::string end = bytes_;
+std::string key::prefix_end() const { return storage::prefix_end(bytes_); }
+
+std::string prefix_end(std::string_view prefix) {
+  std::string end(prefix);
   while (!end.empty()) {
     auto& last = reinterpret_cast<unsigned char&>(end.back());
     if (last != 0xFF) {

@@ -77,6 +77,9 @@ class key {
 
 std::uint64_t read_u64(std::string_view bytes, std::size_t offset);
 
+// The smallest key greater than every key that starts with `prefix`.
+std::string prefix_end(std::string_view prefix);
+
 // The keys of each table, in one place.
 namespace keys {
 key user(user_id u);
@@ -151,6 +154,16 @@ constexpr bool point_read_table(table t) {
 }
 inline bool point_read_key(std::string_view key) {
   return key.size() >= key_header_bytes && point_read_table(static_cast<table>(key[2]));
+}
+
+// Lists whose newest entries every home-feed read starts with: a user's inbox and an author's
+// works, keyed [partition][table][owner u64][...]. The store caches the head of each.
+constexpr std::size_t list_owner_bytes = key_header_bytes + 8;
+constexpr bool head_cached_table(table t) { return t == table::inbox || t == table::works; }
+// The owner prefix of a key of such a list (whose head a write of it changes), or empty.
+inline std::string_view head_cached_prefix(std::string_view key) {
+  if (key.size() <= list_owner_bytes || !head_cached_table(static_cast<table>(key[2]))) return {};
+  return key.substr(0, list_owner_bytes);
 }
 
 }  // namespace reel::storage

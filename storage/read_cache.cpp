@@ -92,7 +92,9 @@ class level1_table {
   std::vector<slot> slots_;
   std::size_t mask_ = 0, used_ = 0, max_used_ = 0, value_bytes_ = 0, value_budget_ = 0;
 };
-thread_local level1_table level1;
+// A process has one store with two caches (records and list heads): each gets its own table.
+thread_local level1_table level1_tables[4];
+level1_table& level1_of(std::uint64_t cache) { return level1_tables[cache % 4]; }
 
 // Level-1 hits, counted per thread slot so that counting does not bounce a shared line.
 struct alignas(64) hit_slot {
@@ -129,7 +131,7 @@ read_cache::lookup read_cache::find(std::string_view key, bool copy_value) {
   if (!enabled()) return out;
   auto h = hash(key);
   auto& s = shard_of(h);
-  if (auto* mine = level1.find(id_, key, h); mine && mine->writes == s.published.load(std::memory_order_acquire)) {
+  if (auto* mine = level1_of(id_).find(id_, key, h); mine && mine->writes == s.published.load(std::memory_order_acquire)) {
     level1_hits[my_slot].hits.fetch_add(1, std::memory_order_relaxed);
     out.hit = true;
     out.present = mine->present;
@@ -148,7 +150,7 @@ read_cache::lookup read_cache::find(std::string_view key, bool copy_value) {
   if (!found->second->used.load(std::memory_order_relaxed)) found->second->used.store(true, std::memory_order_relaxed);
   out.hit = true;
   out.present = found->second->value.has_value();
-  level1.put(id_, level1_capacity_, key, h, out.writes_seen, found->second->value);
+  level1_of(id_).put(id_, level1_capacity_, key, h, out.writes_seen, found->second->value);
   if (copy_value) out.value = found->second->value;
   return out;
 }
@@ -159,7 +161,7 @@ void read_cache::fill(std::string_view key, const std::optional<std::string>& va
   auto& s = shard_of(h);
   std::unique_lock lock(s.mutex);
   if (s.writes != writes_seen) return;  // a write may have landed after RocksDB answered
-  level1.put(id_, level1_capacity_, key, h, writes_seen, value);
+  level1_of(id_).put(id_, level1_capacity_, key, h, writes_seen, value);
   if (auto found = s.index.find(key); found != s.index.end()) erase(s, found->second);
   s.queue.emplace_front(std::string(key), value);
   s.index.emplace(std::string_view(s.queue.front().key), s.queue.begin());

@@ -5,6 +5,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 
+#include <cstring>
 #include <stdexcept>
 
 #include "storage/keys.hpp"
@@ -17,20 +18,21 @@ void check(const rocksdb::Status& s, const char* what) {
   if (!s.ok()) throw std::runtime_error(std::string(what) + ": " + s.ToString());
 }
 
-// Drops every cached key a write batch touches.
+// Drops every cached key a write batch touches, and the cached head of every list it changes.
 class invalidator : public rocksdb::WriteBatch::Handler {
  public:
-  explicit invalidator(read_cache& cache) : cache_(cache) {}
+  invalidator(read_cache& cache, read_cache& heads) : cache_(cache), heads_(heads) {}
   rocksdb::Status PutCF(std::uint32_t, const rocksdb::Slice& key, const rocksdb::Slice&) override { return drop(key); }
   rocksdb::Status DeleteCF(std::uint32_t, const rocksdb::Slice& key) override { return drop(key); }
   rocksdb::Status SingleDeleteCF(std::uint32_t, const rocksdb::Slice& key) override { return drop(key); }
   rocksdb::Status MergeCF(std::uint32_t, const rocksdb::Slice& key, const rocksdb::Slice&) override {
     return drop(key);
   }
-  // Nothing writes ranges today; one that did would empty the cache rather than check
+  // Nothing writes ranges today; one that did would empty the caches rather than check
   // each cached key against the range.
   rocksdb::Status DeleteRangeCF(std::uint32_t, const rocksdb::Slice&, const rocksdb::Slice&) override {
     cache_.clear();
+    heads_.clear();
     return rocksdb::Status::OK();
   }
 
@@ -38,10 +40,29 @@ class invalidator : public rocksdb::WriteBatch::Handler {
   rocksdb::Status drop(const rocksdb::Slice& key) {
     std::string_view k(key.data(), key.size());
     if (point_read_key(k)) cache_.invalidate(k);
+    if (auto owner = head_cached_prefix(k); !owner.empty()) heads_.invalidate(owner);
     return rocksdb::Status::OK();
   }
   read_cache& cache_;
+  read_cache& heads_;
 };
+
+// A list head: a flag byte (1: the head is the whole list), then each entry as
+// [u32 key size][key][u32 value size][value], oldest last.
+void append_sized(std::string& out, std::string_view bytes) {
+  auto size = static_cast<std::uint32_t>(bytes.size());
+  out.append(reinterpret_cast<const char*>(&size), sizeof size);
+  out.append(bytes);
+}
+// Reads one sized field at `at`, advancing it.
+std::string_view take_sized(std::string_view bytes, std::size_t& at) {
+  std::uint32_t size = 0;
+  std::memcpy(&size, bytes.data() + at, sizeof size);
+  at += sizeof size;
+  auto field = bytes.substr(at, size);
+  at += size;
+  return field;
+}
 
 }  // namespace
 
@@ -148,8 +169,8 @@ std::vector<bool> store::multi_contains(const std::vector<std::string>& keys) co
 // acknowledged to no one, and afterwards no cached value predates it.
 void store::write(const rocksdb::WriteOptions& options, rocksdb::WriteBatch& batch) {
   auto status = db_->Write(options, &batch);
-  if (cache_.enabled()) {
-    invalidator drop(cache_);
+  if (cache_.enabled() || heads_.enabled()) {
+    invalidator drop(cache_, heads_);
     check(batch.Iterate(&drop), "invalidating the read cache");
   }
   check(status, "writing RocksDB");
@@ -174,12 +195,61 @@ std::vector<std::string> store::last_keys(std::string_view lower, std::string_vi
   return keys;
 }
 
+std::string store::head(std::string_view prefix) const {
+  auto cached = heads_.find(prefix);
+  if (cached.hit && cached.value) return std::move(*cached.value);
+  std::string head(1, '\0');
+  std::size_t entries = 0;
+  bool whole = true;
+  scan(prefix, prefix_end(prefix), [&](std::string_view key, std::string_view value) {
+    if (entries == head_entries) {
+      whole = false;
+      return false;
+    }
+    append_sized(head, key);
+    append_sized(head, value);
+    ++entries;
+    return true;
+  });
+  head[0] = whole ? '\1' : '\0';
+  heads_.fill(prefix, head, cached.writes_seen);
+  return head;
+}
+
 store::range::range(const store& db, std::string lower, std::string upper)
-    : upper_(std::move(upper)), upper_slice_(upper_) {
+    : db_(db), upper_(std::move(upper)), upper_slice_(upper_) {
+  auto owner = head_cached_prefix(lower);
+  if (!db.heads_.enabled() || owner.empty() || upper_ != prefix_end(owner)) {
+    open_iterator(lower);
+    return;
+  }
+  head_ = db.head(owner);
+  head_at_ = 1;
+  for (read_head_entry(); !key_.empty() && key_ < std::string_view(lower); read_head_entry()) {
+  }
+  if (key_.empty() && head_[0] == '\0') open_iterator(lower);
+}
+
+void store::range::next() {
+  if (it_) return it_->Next();
+  auto last = key_;
+  read_head_entry();
+  // Past a head that is not the whole list: the rest comes from RocksDB, strictly after it.
+  if (key_.empty() && head_[0] == '\0') open_iterator(std::string(last) + '\0');
+}
+
+void store::range::read_head_entry() {
+  key_ = value_ = {};
+  if (head_at_ >= head_.size()) return;
+  key_ = take_sized(head_, head_at_);
+  value_ = take_sized(head_, head_at_);
+}
+
+void store::range::open_iterator(std::string_view from) {
   rocksdb::ReadOptions options;
   options.iterate_upper_bound = &upper_slice_;
-  it_.reset(db.db_->NewIterator(options));
-  it_->Seek(lower);
+  it_.reset(db_.db_->NewIterator(options));
+  it_->Seek(rocksdb::Slice(from.data(), from.size()));
 }
 
 void store::flush() {

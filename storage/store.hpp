@@ -48,19 +48,32 @@ class store {
   std::vector<std::string> last_keys(std::string_view lower, std::string_view upper, std::size_t n) const;
 
   // A forward iterator over [lower, upper), for merges that pull lazily from many ranges.
+  // A range within one inbox or works list (keys.hpp: head_cached_table) starts in the
+  // list's head, its newest entries, kept in memory (head_entries of them); it opens a
+  // RocksDB iterator only when read past the head.
   class range {
    public:
     range(const store& db, std::string lower, std::string upper);
-    bool valid() const { return it_->Valid(); }
-    std::string_view key() const { return {it_->key().data(), it_->key().size()}; }
-    std::string_view value() const { return {it_->value().data(), it_->value().size()}; }
-    void next() { it_->Next(); }
+    bool valid() const { return it_ ? it_->Valid() : !key_.empty(); }
+    std::string_view key() const { return it_ ? std::string_view(it_->key().data(), it_->key().size()) : key_; }
+    std::string_view value() const {
+      return it_ ? std::string_view(it_->value().data(), it_->value().size()) : value_;
+    }
+    void next();
 
    private:
+    void open_iterator(std::string_view from);
+    void read_head_entry();  // key_ and value_ from the head at head_at_ (empty at its end)
+
+    const store& db_;
     std::string upper_;
     rocksdb::Slice upper_slice_;
-    std::unique_ptr<rocksdb::Iterator> it_;
+    std::unique_ptr<rocksdb::Iterator> it_;  // null while reading the head
+    std::string head_;
+    std::size_t head_at_ = 0;
+    std::string_view key_, value_;
   };
+  static constexpr std::size_t head_entries = 64;  // two feed pages
 
   // A synchronous, fsync'd write; the group committer is the only regular caller.
   void write_durable(rocksdb::WriteBatch& batch);
@@ -73,9 +86,14 @@ class store {
 
   std::string property(const std::string& name) const;
   read_cache::stats cache_stats() const { return cache_.snapshot(); }
+  read_cache::stats head_cache_stats() const { return heads_.snapshot(); }
 
  private:
-  store(rocksdb::DB* db, std::size_t read_cache_bytes) : db_(db), cache_(read_cache_bytes) {}
+  // A quarter of the read cache's memory holds list heads, the rest records and edges.
+  store(rocksdb::DB* db, std::size_t read_cache_bytes)
+      : db_(db), cache_(read_cache_bytes - read_cache_bytes / 4), heads_(read_cache_bytes / 4) {}
+  // The head of the list with owner prefix `prefix`: from the cache, else read and cached.
+  std::string head(std::string_view prefix) const;
   std::optional<std::string> read(std::string_view key) const;
   // multi_get's work: values of the keys the cache does not answer go to `out` (and are
   // cached); `present` gets whether each key exists; cached values are copied if `copy`.
@@ -85,6 +103,7 @@ class store {
   friend class range;
   std::unique_ptr<rocksdb::DB> db_;
   mutable read_cache cache_;
+  mutable read_cache heads_;  // list heads under their owner prefix (keys.hpp: head_cached_prefix)
 };
 
 }  // namespace reel::storage

@@ -162,3 +162,65 @@ TEST_CASE("concurrent readers never see a value older than the last completed wr
   CHECK_FALSE(stale.load());
   CHECK(db->get(key) == std::optional<std::string>("2000"));
 }
+
+namespace {
+
+// Every (key, value) of [lower, upper) as store::range yields them.
+std::vector<std::pair<std::string, std::string>> read_range(const store& db, const std::string& lower,
+                                                            const std::string& upper) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (store::range r(db, lower, upper); r.valid(); r.next()) out.emplace_back(r.key(), r.value());
+  return out;
+}
+// The same through a plain RocksDB scan.
+std::vector<std::pair<std::string, std::string>> scan_range(const store& db, const std::string& lower,
+                                                            const std::string& upper) {
+  std::vector<std::pair<std::string, std::string>> out;
+  db.scan(lower, upper, [&](std::string_view k, std::string_view v) {
+    out.emplace_back(k, v);
+    return true;
+  });
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("ranges of inbox and works lists read through cached heads match RocksDB after every write") {
+  temp_dir dir("readcache-heads");
+  auto db = store::open(dir.path);
+  const user_id owner(7);
+  auto prefix = keys::inbox_prefix(owner);
+  auto end = prefix.prefix_end();
+  auto entry = [&](int t) { return keys::inbox(owner, millis(t), video_id(static_cast<std::uint64_t>(t))).str(); };
+  // Lower bounds: the whole list, the middle of the head, past the head, past everything.
+  auto check_all = [&](int newest) {
+    for (int from : {newest + 1, newest - 10, newest - 70, newest - 150, 0}) {
+      auto lower = prefix.str() + entry(from).substr(prefix.str().size(), 8);
+      REQUIRE(read_range(*db, lower, end) == scan_range(*db, lower, end));
+    }
+    REQUIRE(read_range(*db, prefix.str(), end) == scan_range(*db, prefix.str(), end));
+  };
+  check_all(0);  // an empty list
+  int newest = 0;
+  for (int round = 0; round < 4; ++round) {  // 40, 80, 120, 160 entries: shorter and longer than a head
+    rocksdb::WriteBatch add;
+    for (int i = 0; i < 40; ++i) add.Put(entry(++newest), "v" + std::to_string(newest));
+    db->write_durable(add);
+    check_all(newest);
+    check_all(newest);  // the second time from the cached head
+  }
+  rocksdb::WriteBatch trim;  // deletes inside the head and beyond it, and changes a value
+  for (int t = newest; t > 0; t -= 3) trim.Delete(entry(t));
+  trim.Put(entry(newest - 1), "changed");
+  db->write_buffered(trim);
+  check_all(newest);
+  // A works list is cached the same way; a range of another table is read from RocksDB.
+  auto works = keys::works_prefix(owner);
+  rocksdb::WriteBatch publish;
+  publish.Put(keys::works(owner, millis(5), video_id(5)).str(), "");
+  db->write_durable(publish);
+  CHECK(read_range(*db, works.str(), works.prefix_end()).size() == 1);
+  auto messages = keys::inbox_meta(owner);
+  CHECK(read_range(*db, messages.str(), messages.prefix_end()).empty());
+  CHECK(db->head_cache_stats().hits > 0);
+}
