@@ -3,6 +3,7 @@
 #include <emmintrin.h>
 
 #include <charconv>
+#include <cstring>
 
 namespace reel::http {
 
@@ -12,12 +13,33 @@ bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
 // Whether any of 16 bytes needs escaping, with SSE2 (part of x86-64): bytes up to 0x1F are
 // those equal to their unsigned minimum with 0x1F; '"' and '\\' are compared directly.
-bool block_needs_escape(const char* p) {
-  auto v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+bool block_needs_escape(__m128i v) {
   auto control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
   auto quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
   auto backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
   return _mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))) != 0;
+}
+bool block_needs_escape(const char* p) { return block_needs_escape(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+
+// The same for a part shorter than 16 bytes, from overlapping loads of its first and last 8
+// (or 4) bytes, so that no byte outside it is read. Names and titles are mostly this short,
+// and checking them byte by byte cost more than all the blocks.
+bool short_needs_escape(const char* p, std::size_t n) {
+  std::uint64_t first = 0, last = 0;
+  if (n >= 8) {
+    std::memcpy(&first, p, 8);
+    std::memcpy(&last, p + n - 8, 8);
+  } else if (n >= 4) {
+    std::uint32_t low = 0, high = 0;
+    std::memcpy(&low, p, 4);
+    std::memcpy(&high, p + n - 4, 4);
+    first = last = low | static_cast<std::uint64_t>(high) << 32;
+  } else {
+    for (std::size_t i = 0; i < n; ++i)
+      if (needs_escape(static_cast<unsigned char>(p[i]))) return true;
+    return false;
+  }
+  return block_needs_escape(_mm_set_epi64x(static_cast<long long>(last), static_cast<long long>(first)));
 }
 
 void escape(std::string& out, unsigned char c) {
@@ -63,6 +85,11 @@ void json_writer::quoted(std::initializer_list<std::string_view> parts) {
     std::size_t plain_from = 0;
     std::size_t i = 0;
     while (i + 16 <= s.size() && !block_needs_escape(s.data() + i)) i += 16;
+    // The bytes after the last whole block: checked as the part's last 16 (overlapping).
+    if (i < s.size() && s.size() - i < 16) {
+      bool dirty = s.size() >= 16 ? block_needs_escape(s.data() + s.size() - 16) : short_needs_escape(s.data(), s.size());
+      if (!dirty) i = s.size();
+    }
     for (; i < s.size(); ++i) {
       auto c = static_cast<unsigned char>(s[i]);
       if (!needs_escape(c)) continue;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "schema/ids.hpp"
 
@@ -65,7 +66,8 @@ class key {
   key& rev_u64(std::uint64_t v) { return u64(~v); }  // newest first in a forward scan
   key& bytes(std::string_view s);
 
-  const std::string& str() const { return bytes_; }
+  const std::string& str() const& { return bytes_; }
+  std::string str() && { return std::move(bytes_); }  // a temporary key gives up its bytes
   operator std::string_view() const { return bytes_; }
 
   // The smallest key greater than every key that starts with this one.

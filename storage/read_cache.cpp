@@ -42,6 +42,10 @@ class level1_table {
     }
   }
 
+  void prefetch(std::uint64_t cache, std::size_t hash) const {
+    if (cache == owner_) __builtin_prefetch(&slots_[hash & mask_]);
+  }
+
   // Keeps a copy; the table is emptied whole when it outgrows its slots or value bytes.
   void put(std::uint64_t cache, std::size_t budget, std::string_view key, std::size_t hash, std::uint64_t writes,
            const std::optional<std::string>& value) {
@@ -124,6 +128,13 @@ void read_cache::erase(shard& s, std::list<entry>::iterator it) {
   s.bytes -= cost(*it);
   s.index.erase(std::string_view(it->key));
   s.queue.erase(it);
+}
+
+void read_cache::prefetch(std::string_view key) const {
+  if (!enabled()) return;
+  auto h = hash(key);
+  level1_of(id_).prefetch(id_, h);
+  __builtin_prefetch(&shards_[h % shard_count]->published);
 }
 
 read_cache::lookup read_cache::find(std::string_view key, bool copy_value) {

@@ -46,6 +46,9 @@ class read_cache {
   };
   // `copy_value` false: only whether the key exists (no copy of the value).
   lookup find(std::string_view key, bool copy_value = true);
+  // Starts loading what find(key) will read, so that a batch of lookups overlaps their
+  // cache misses instead of waiting for each in turn.
+  void prefetch(std::string_view key) const;
   // Caches what RocksDB answered for `key`, unless a write reached its shard since find().
   void fill(std::string_view key, const std::optional<std::string>& value, std::uint64_t writes_seen);
   // Called after every write of `key` (before the write is acknowledged to anyone).

@@ -124,6 +124,8 @@ void store::lookup_many(const std::vector<std::string>& keys, bool copy, std::ve
   std::vector<std::size_t> missed;  // positions RocksDB must answer
   std::vector<std::uint64_t> writes_seen;
   std::vector<rocksdb::Slice> slices;
+  if (cache_.enabled())
+    for (const auto& key : keys) cache_.prefetch(key);
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (cache_.enabled() && point_read_key(keys[i])) {
       auto cached = cache_.find(keys[i], copy);
