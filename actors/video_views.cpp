@@ -19,14 +19,23 @@ std::vector<video_id> scan_video_list(const storage::store& db, const storage::k
   return ids;
 }
 
-// One view per distinct author, relative to the viewer.
-std::unordered_map<user_id, user_view> author_views(const storage::store& db,
-                                                    const std::vector<storage::video_record>& videos, user_id viewer) {
+// One view per distinct author, relative to the viewer, with the number of the videos by
+// that author (so that the last of them can take the view instead of copying it).
+struct author_view {
+  user_view view;
+  std::size_t videos = 0;
+};
+std::unordered_map<user_id, author_view> author_views(const storage::store& db,
+                                                      const std::vector<storage::video_record>& videos,
+                                                      user_id viewer) {
   std::vector<user_id> authors;
-  std::unordered_map<user_id, user_view> out;
-  for (const auto& v : videos)
-    if (out.try_emplace(v.author).second) authors.push_back(v.author);
-  for (auto& view : user_views(db, authors, viewer)) out[view.id] = std::move(view);
+  std::unordered_map<user_id, author_view> out;
+  for (const auto& v : videos) {
+    auto [it, fresh] = out.try_emplace(v.author);
+    if (fresh) authors.push_back(v.author);
+    ++it->second.videos;
+  }
+  for (auto& view : user_views(db, authors, viewer)) out[view.id].view = std::move(view);
   return out;
 }
 
@@ -59,9 +68,10 @@ std::vector<video_view> video_views(const storage::store& db, const std::vector<
   for (std::size_t i = 0; i < videos.size(); ++i) {
     auto& v = videos[i];
     auto author = authors.find(v.author);
-    if (author == authors.end() || !author->second.id) continue;  // author record unreadable
-    out.push_back(video_view{v.id, author->second, std::move(v.media_hash), v.favorite_count, v.comment_count,
-                             liked[i], std::move(v.title), v.created});
+    if (author == authors.end() || !author->second.view.id) continue;  // author record unreadable
+    auto& a = author->second;
+    out.push_back(video_view{v.id, --a.videos == 0 ? std::move(a.view) : a.view, std::move(v.media_hash),
+                             v.favorite_count, v.comment_count, liked[i], std::move(v.title), v.created});
   }
   return out;
 }

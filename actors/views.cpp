@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 #include "storage/keys.hpp"
 
@@ -34,9 +35,18 @@ std::optional<user_id> find_user_by_name(const storage::store& db, std::string_v
   return storage::decode_name_claim(*bytes);
 }
 
-user_view to_view(const storage::user_record& r, bool is_follow) {
-  return user_view{r.id,         r.name,      r.follow_count, r.follower_count, is_follow,        r.avatar,
-                   r.background_image, r.signature, r.total_favorited, r.work_count, r.favorite_count};
+user_view to_view(storage::user_record r, bool is_follow) {
+  return user_view{r.id,
+                   std::move(r.name),
+                   r.follow_count,
+                   r.follower_count,
+                   is_follow,
+                   std::move(r.avatar),
+                   std::move(r.background_image),
+                   std::move(r.signature),
+                   r.total_favorited,
+                   r.work_count,
+                   r.favorite_count};
 }
 
 std::vector<user_view> user_views(const storage::store& db, const std::vector<user_id>& ids, user_id viewer) {
@@ -55,7 +65,7 @@ std::vector<user_view> user_views(const storage::store& db, const std::vector<us
     if (!records[i]) continue;
     auto record = storage::decode_user(*records[i]);
     if (!record) continue;
-    views.push_back(to_view(*record, follows[i] && ids[i] != viewer));
+    views.push_back(to_view(std::move(*record), follows[i] && ids[i] != viewer));
   }
   return views;
 }

@@ -14,7 +14,7 @@ namespace reel::actors {
 std::optional<storage::user_record> load_user(const storage::store& db, user_id id);
 std::optional<user_id> find_user_by_name(const storage::store& db, std::string_view name);
 
-user_view to_view(const storage::user_record& r, bool is_follow);
+user_view to_view(storage::user_record r, bool is_follow);
 
 // Views of `ids` in the same order, relative to `viewer` (0 = anonymous); unknown ids are skipped.
 std::vector<user_view> user_views(const storage::store& db, const std::vector<user_id>& ids, user_id viewer);
