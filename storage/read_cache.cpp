@@ -46,7 +46,8 @@ class level1_table {
     if (cache == owner_) __builtin_prefetch(&slots_[hash & mask_]);
   }
 
-  // Keeps a copy; the table is emptied whole when it outgrows its slots or value bytes.
+  // Keeps a copy. The table doubles while it may; at its largest, it is emptied whole when
+  // its slots or its value bytes run out.
   void put(std::uint64_t cache, std::size_t budget, std::string_view key, std::size_t hash, std::uint64_t writes,
            const std::optional<std::string>& value) {
     if (key.size() > max_key) return;
@@ -82,7 +83,7 @@ class level1_table {
  private:
   // Up to half the budget for slots (a power of two, at most 3/4 used), half for value
   // bytes. The table starts small and doubles as it fills, so that a thread that reads
-  // little (an actor's, the committer's) never pays for zeroing a large one: allocating the
+  // little (an actor's) never pays for zeroing a large one: allocating the
   // whole table on a thread's first read added 30 ms to the first fan-out job after a start.
   void reset(std::uint64_t cache, std::size_t budget) {
     max_slots_ = 64;
