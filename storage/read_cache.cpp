@@ -148,17 +148,15 @@ void read_cache::erase(shard& s, std::list<entry>::iterator it) {
   s.queue.erase(it);
 }
 
-void read_cache::prefetch(std::string_view key) const {
+void read_cache::prefetch(std::size_t key_hash) const {
   if (!enabled()) return;
-  auto h = hash(key);
-  level1_of(id_).prefetch(id_, h);
-  __builtin_prefetch(&shards_[h % shard_count]->published);
+  level1_of(id_).prefetch(id_, key_hash);
+  __builtin_prefetch(&shards_[key_hash % shard_count]->published);
 }
 
-read_cache::lookup read_cache::find(std::string_view key, bool copy_value) {
+read_cache::lookup read_cache::find(std::string_view key, std::size_t h, bool copy_value) {
   lookup out;
   if (!enabled()) return out;
-  auto h = hash(key);
   auto& s = shard_of(h);
   if (auto* mine = level1_of(id_).find(id_, key, h); mine && mine->writes == s.published.load(std::memory_order_acquire)) {
     level1_hits[my_slot].hits.fetch_add(1, std::memory_order_relaxed);

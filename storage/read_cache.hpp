@@ -45,10 +45,13 @@ class read_cache {
     std::uint64_t writes_seen = 0;     // pass to fill() after reading RocksDB on a miss
   };
   // `copy_value` false: only whether the key exists (no copy of the value).
-  lookup find(std::string_view key, bool copy_value = true);
+  lookup find(std::string_view key, bool copy_value = true) { return find(key, hash(key), copy_value); }
+  // The same with the key's hash() already computed (a batch hashes each key once).
+  lookup find(std::string_view key, std::size_t key_hash, bool copy_value);
   // Starts loading what find(key) will read, so that a batch of lookups overlaps their
   // cache misses instead of waiting for each in turn.
-  void prefetch(std::string_view key) const;
+  void prefetch(std::size_t key_hash) const;
+  static std::size_t hash(std::string_view key);
   // Caches what RocksDB answered for `key`, unless a write reached its shard since find().
   void fill(std::string_view key, const std::optional<std::string>& value, std::uint64_t writes_seen);
   // Called after every write of `key` (before the write is acknowledged to anyone).
@@ -81,7 +84,6 @@ class read_cache {
   };
   static constexpr std::size_t shard_count = 1024;
 
-  static std::size_t hash(std::string_view key);
   shard& shard_of(std::size_t key_hash) { return *shards_[key_hash % shard_count]; }
   static std::size_t cost(const entry& e);
   void erase(shard& s, std::list<entry>::iterator it);

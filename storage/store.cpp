@@ -124,11 +124,18 @@ void store::lookup_many(const std::vector<std::string>& keys, bool copy, std::ve
   std::vector<std::size_t> missed;  // positions RocksDB must answer
   std::vector<std::uint64_t> writes_seen;
   std::vector<rocksdb::Slice> slices;
-  if (cache_.enabled())
-    for (const auto& key : keys) cache_.prefetch(key);
+  // Each cached key's hash, computed once: every key's slot is prefetched before the first
+  // lookup, so that the lookups' cache misses overlap.
+  std::vector<std::size_t> hashes(keys.size(), 0);
+  auto cached_key = [&](std::size_t i) { return cache_.enabled() && point_read_key(keys[i]); };
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (cache_.enabled() && point_read_key(keys[i])) {
-      auto cached = cache_.find(keys[i], copy);
+    if (!cached_key(i)) continue;
+    hashes[i] = read_cache::hash(keys[i]);
+    cache_.prefetch(hashes[i]);
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (cached_key(i)) {
+      auto cached = cache_.find(keys[i], hashes[i], copy);
       if (cached.hit) {
         present[i] = cached.present;
         out[i] = std::move(cached.value);
@@ -149,7 +156,7 @@ void store::lookup_many(const std::vector<std::string>& keys, bool copy, std::ve
     if (statuses[m].ok()) out[i] = std::move(values[m]);
     else if (!statuses[m].IsNotFound()) check(statuses[m], "reading RocksDB");
     present[i] = out[i].has_value();
-    if (cache_.enabled() && point_read_key(keys[i])) cache_.fill(keys[i], out[i], writes_seen[m]);
+    if (cached_key(i)) cache_.fill(keys[i], out[i], writes_seen[m]);
   }
 }
 
@@ -227,8 +234,8 @@ store::range::range(const store& db, std::string lower, std::string upper)
   }
   head_ = db.head(owner);
   head_at_ = 1;
-  for (read_head_entry(); !key_.empty() && key_ < std::string_view(lower); read_head_entry()) {
-  }
+  read_head_entry();
+  while (!key_.empty() && key_ < std::string_view(lower)) read_head_entry();
   if (key_.empty() && head_[0] == '\0') open_iterator(lower);
 }
 
