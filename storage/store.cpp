@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "storage/keys.hpp"
+#include "storage/memtable.hpp"
 
 namespace reel::storage {
 
@@ -77,6 +78,9 @@ std::unique_ptr<store> store::open(const std::filesystem::path& dir, std::size_t
   // (a fifth of the fan-out's CPU).
   options.memtable_prefix_bloom_size_ratio = 0.05;
   options.memtable_whole_key_filtering = true;
+  // Our skip list (storage/memtable.hpp) takes one writer at a time.
+  options.memtable_factory = std::make_shared<memtable_factory>();
+  options.allow_concurrent_memtable_write = false;
   // Point lookups of edges and records dominate: a bloom filter per table file.
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
