@@ -6,38 +6,6 @@
 
 namespace reel::storage {
 
-namespace {
-
-// A WriteBatch's representation (rocksdb/write_batch.h, WriteBatch(const std::string& rep)):
-// an 8-byte sequence number, a 4-byte little-endian record count, then the records. Batches
-// merge by concatenating their records and adding their counts; re-Putting every record
-// through a Handler copied each key and value once more on the commit thread (7% of a large
-// fan-out's CPU).
-constexpr std::size_t batch_header_bytes = 12;
-
-std::uint32_t record_count(const std::string& rep) {
-  const auto* p = reinterpret_cast<const unsigned char*>(rep.data()) + 8;
-  return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 | std::uint32_t(p[3]) << 24;
-}
-
-template <class Group>
-rocksdb::WriteBatch merge(const Group& group) {
-  std::size_t bytes = batch_header_bytes;
-  for (const auto& p : group) bytes += p.batch.GetDataSize() - batch_header_bytes;
-  std::string rep(batch_header_bytes, '\0');
-  rep.reserve(bytes + 256);  // + the partition counters
-  std::uint32_t count = 0;
-  for (const auto& p : group) {
-    const auto& data = p.batch.Data();
-    rep.append(data, batch_header_bytes, std::string::npos);
-    count += record_count(data);
-  }
-  for (int i = 0; i < 4; ++i) rep[8 + i] = static_cast<char>(count >> (8 * i));
-  return rocksdb::WriteBatch(std::move(rep));
-}
-
-}  // namespace
-
 committer::committer(store& db) : db_(db) {
   for (partition_id p = 0; p < partition_count; ++p) {
     if (auto v = db_.get(keys::partition_meta(p))) applied_seq_[p] = decode_partition_meta(*v).value_or(0);
@@ -89,7 +57,8 @@ void committer::run() {
 }
 
 void committer::commit(std::vector<pending>& group) {
-  auto merged = merge(group);
+  for (const auto& p : group) merge_.add(p.batch);
+  auto merged = merge_.take();
   std::array<std::uint32_t, partition_count> touched{};
   for (auto& p : group)
     if (p.partition < partition_count) ++touched[p.partition];
@@ -113,6 +82,7 @@ void committer::commit(std::vector<pending>& group) {
   auto seen = probe_.max_group.load(std::memory_order_relaxed);
   while (size > seen && !probe_.max_group.compare_exchange_weak(seen, size)) {
   }
+  merge_.recycle(std::move(merged));
   for (auto& p : group) p.done(ok);
 }
 

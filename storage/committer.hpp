@@ -2,8 +2,9 @@
 //
 // Batches are applied in submission order (an actor's second batch never lands before its
 // first). The commit thread merges everything queued since the last fsync into one
-// RocksDB write with sync=true, bumps each touched partition's applied-sequence number in
-// the same write, and then runs every batch's callback. A callback runs on the commit
+// RocksDB write with sync=true (storage/group_merge.hpp: sorted by key, each key's records in
+// submission order), bumps each touched partition's applied-sequence number in the same
+// write, and then runs every batch's callback. A callback runs on the commit
 // thread: it must only hand the result back (e.g. send a message), never block.
 #pragma once
 
@@ -17,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "storage/group_merge.hpp"
 #include "storage/keys.hpp"
 #include "storage/store.hpp"
 
@@ -64,6 +66,7 @@ class committer {
   std::vector<pending> queue_;
   bool stopping_ = false;
   std::array<std::uint64_t, partition_count> applied_seq_{};  // guarded by the commit thread
+  group_merge merge_;                                         // used by the commit thread only
   commit_probe probe_;
   std::thread thread_;
 };

@@ -58,7 +58,9 @@ struct node {
 class skip_list : public rocksdb::MemTableRep {
  public:
   skip_list(const KeyComparator& compare, rocksdb::Allocator* allocator)
-      : rocksdb::MemTableRep(allocator), compare_(compare), head_(new_node(max_height, 0)) {}
+      : rocksdb::MemTableRep(allocator), compare_(compare), head_(new_node(max_height, 0)) {
+    for (auto& n : last_prev_) n = head_;
+  }
 
   rocksdb::KeyHandle Allocate(std::size_t len, char** buf) override {
     auto* n = new_node(random_height(), len);
@@ -72,8 +74,9 @@ class skip_list : public rocksdb::MemTableRep {
   bool InsertKey(rocksdb::KeyHandle handle) override {
     auto* x = static_cast<node*>(handle);
     node* prev[max_height];
-    auto* p = head_;
     int level = height_.load(std::memory_order_relaxed) - 1;
+    auto* p = head_;
+    if (last_ != nullptr && compare_(last_->entry(), x->entry()) < 0) level = from_last(x, prev, p);
     for (;;) {
       auto* next = p->next(level).load(std::memory_order_relaxed);  // only this writer links
       int order = next != nullptr ? compare_(next->entry(), x->entry()) : 1;
@@ -90,11 +93,14 @@ class skip_list : public rocksdb::MemTableRep {
       for (int i = height; i < x->height; ++i) prev[i] = head_;
       // Readers that see the new height before the node find null links up there: fine.
       height_.store(x->height, std::memory_order_relaxed);
+      height = x->height;
     }
     for (int i = 0; i < x->height; ++i) {
       x->next(i).store(prev[i]->next(i).load(std::memory_order_relaxed), std::memory_order_relaxed);
       prev[i]->next(i).store(x, std::memory_order_release);  // publishes the node and its entry
     }
+    for (int i = 0; i < height; ++i) last_prev_[i] = i < x->height ? x : prev[i];
+    last_ = x;
     return true;
   }
 
@@ -143,6 +149,26 @@ class skip_list : public rocksdb::MemTableRep {
   node* new_node(int height, std::size_t entry_bytes) {
     auto* mem = allocator_->AllocateAligned(node::size(height) + entry_bytes);
     return new (mem) node(height);
+  }
+
+  // Where the search for an entry after the last inserted one starts: on each level, the last
+  // insert's predecessor there (or that node itself) precedes the new entry too. The lowest
+  // level whose next node is not before the new entry is the first that needs no search;
+  // the levels above it keep their predecessors. Sets `prev` above that level and `p` to the
+  // predecessor on it, and returns the level. Sorted groups (storage/group_merge.hpp) insert
+  // each entry a few nodes after the last: this climbs a level or two instead of descending
+  // all of them.
+  int from_last(node* x, node** prev, node*& p) const {
+    int top = height_.load(std::memory_order_relaxed) - 1;
+    int level = 0;
+    while (level < top) {
+      auto* next = last_prev_[level]->next(level).load(std::memory_order_relaxed);
+      if (next == nullptr || compare_(next->entry(), x->entry()) >= 0) break;
+      ++level;
+    }
+    for (int i = level + 1; i <= top; ++i) prev[i] = last_prev_[i];
+    p = last_prev_[level];
+    return level;
   }
 
   // Each level holds a quarter of the one below it.
@@ -204,6 +230,9 @@ class skip_list : public rocksdb::MemTableRep {
   node* head_;
   std::atomic<int> height_{1};
   std::uint64_t random_ = 0x9E3779B97F4A7C15ull;
+  // The writer's: the last inserted node, and its predecessor (or itself) on each level.
+  node* last_ = nullptr;
+  node* last_prev_[max_height];
 };
 
 }  // namespace
