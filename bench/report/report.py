@@ -82,9 +82,11 @@ def special_rows(res, workload):
                 rows.append((s, r["round"], f"{d['videos']} videos, {d['failures']} failed",
                              f"median {p['p50']:.1f} ms", f"p90 {p['p90']:.1f} ms", f"{d['videos_per_s']:.1f} videos/s"))
             elif workload == "e-fanout":
+                first = d.get("first_after_start") or {}
                 rows.append((f"Reel {v} followers pushed", r["round"], f"ack {d['ack_ms']:.1f} ms",
                              f"{d['inbox_entries']:,} entries", f"job {d['server_fanout_s']} s as timed by reeld",
-                             f"{d['server_entries_per_s'] or 0:,.0f} entries/s"))
+                             f"{d['server_entries_per_s'] or 0:,.0f} entries/s; first publish after the start: "
+                             f"{first.get('server_entries_per_s') or 0:,.0f}/s ({first.get('server_fanout_s')} s)"))
             elif workload == "e-celebrity" and s == "reel":
                 rows.append((f"Reel {v}", r["round"], f"ack {d['ack_ms']:.1f} ms; reeld ready {x.get('startup_s', '?')} s after start",
                              f"{d['seen']}/{d['sampled']} saw it; all by {d['visible_all_s']} s (median {d['visible_p50_s']} s)",
