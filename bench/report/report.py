@@ -82,11 +82,13 @@ def special_rows(res, workload):
                 rows.append((s, r["round"], f"{d['videos']} videos, {d['failures']} failed",
                              f"median {p['p50']:.1f} ms", f"p90 {p['p90']:.1f} ms", f"{d['videos_per_s']:.1f} videos/s"))
             elif workload == "e-fanout":
-                first = d.get("first_after_start") or {}
+                rate = f"{d['server_entries_per_s'] or 0:,.0f} entries/s"
+                first = d.get("first_after_start")
+                if first:
+                    rate += (f"; first publish after the start: {first['server_entries_per_s'] or 0:,.0f}/s"
+                             f" ({first['server_fanout_s']} s)")
                 rows.append((f"Reel {v} followers pushed", r["round"], f"ack {d['ack_ms']:.1f} ms",
-                             f"{d['inbox_entries']:,} entries", f"job {d['server_fanout_s']} s as timed by reeld",
-                             f"{d['server_entries_per_s'] or 0:,.0f} entries/s; first publish after the start: "
-                             f"{first.get('server_entries_per_s') or 0:,.0f}/s ({first.get('server_fanout_s')} s)"))
+                             f"{d['inbox_entries']:,} entries", f"job {d['server_fanout_s']} s as timed by reeld", rate))
             elif workload == "e-celebrity" and s == "reel":
                 rows.append((f"Reel {v}", r["round"], f"ack {d['ack_ms']:.1f} ms; reeld ready {x.get('startup_s', '?')} s after start",
                              f"{d['seen']}/{d['sampled']} saw it; all by {d['visible_all_s']} s (median {d['visible_p50_s']} s)",
