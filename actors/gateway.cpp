@@ -95,10 +95,14 @@ void gateway_service::chat(user_id viewer, user_id other, millis after, reply<st
 void gateway_service::revoke_token(std::uint64_t token_id, millis expires, reply<success> done) {
   rocksdb::WriteBatch batch;
   batch.Put(storage::keys::revoked_token(token_id).str(), storage::encode_revoked_token(expires));
+  // Revocations of tokens that have expired since are forgotten, and their records go with
+  // this write: without it they were kept forever.
+  for (auto expired : revoked_.take_expired(cluster::wall_clock()))
+    batch.Delete(storage::keys::revoked_token(expired).str());
   // Runs on the commit thread: only memory and the (queued, non-blocking) reply.
   ctx_.commits.submit(storage::node_partition, std::move(batch), [this, token_id, expires, done](bool durable) {
     if (!durable) return done(make_error(errc::internal, "write failed"));
-    revoked_.add(token_id, expires, cluster::wall_clock());
+    revoked_.add(token_id, expires);
     done(success{});
   });
 }

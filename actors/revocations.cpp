@@ -1,24 +1,31 @@
 #include "actors/revocations.hpp"
 
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+
 #include "storage/keys.hpp"
 #include "storage/records.hpp"
 
 namespace reel::actors {
 
-void revocation_list::load(const storage::store& db, millis now) {
+void revocation_list::load(storage::store& db, millis now) {
   auto prefix = storage::keys::revoked_token_prefix();
+  rocksdb::WriteBatch expired;
   std::lock_guard lock(mutex_);
   db.scan(prefix, prefix.prefix_end(), [&](std::string_view key, std::string_view value) {
     auto expires = storage::decode_revoked_token(value);
     if (expires && *expires > now) revoked_[storage::read_u64(key, storage::key_header_bytes)] = *expires;
+    else expired.Delete(rocksdb::Slice(key.data(), key.size()));
     return true;
   });
+  if (expired.Count() > 0) db.write_buffered(expired);
+  prune_at_ = std::max<std::size_t>(1024, revoked_.size() * 2);
 }
 
-void revocation_list::add(std::uint64_t token_id, millis expires, millis now) {
+void revocation_list::add(std::uint64_t token_id, millis expires) {
   std::lock_guard lock(mutex_);
   revoked_[token_id] = expires;
-  if (revoked_.size() >= prune_at_) prune(now);
 }
 
 bool revocation_list::contains(std::uint64_t token_id) const {
@@ -31,9 +38,20 @@ std::size_t revocation_list::size() const {
   return revoked_.size();
 }
 
-void revocation_list::prune(millis now) {
-  std::erase_if(revoked_, [now](const auto& entry) { return entry.second <= now; });
+std::vector<std::uint64_t> revocation_list::take_expired(millis now) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::uint64_t> expired;
+  if (revoked_.size() < prune_at_) return expired;
+  for (auto it = revoked_.begin(); it != revoked_.end();) {
+    if (it->second <= now) {
+      expired.push_back(it->first);
+      it = revoked_.erase(it);
+    } else {
+      ++it;
+    }
+  }
   prune_at_ = std::max<std::size_t>(1024, revoked_.size() * 2);
+  return expired;
 }
 
 }  // namespace reel::actors

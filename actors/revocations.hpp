@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "schema/ids.hpp"
 #include "storage/store.hpp"
@@ -13,14 +14,20 @@ namespace reel::actors {
 
 class revocation_list {
  public:
-  void load(const storage::store& db, millis now);
-  void add(std::uint64_t token_id, millis expires, millis now);
+  // Loads the revocations of tokens not yet expired, and deletes the stored ones of expired
+  // tokens (an expired token is rejected anyway; losing the deletion in a crash only means
+  // the next start deletes them).
+  void load(storage::store& db, millis now);
+  void add(std::uint64_t token_id, millis expires);
   bool contains(std::uint64_t token_id) const;
   std::size_t size() const;
 
- private:
-  void prune(millis now);  // expired tokens are rejected anyway: forget them
+  // Forgets the revocations of expired tokens and returns their ids, for the caller to
+  // delete their records. It looks only once the list has doubled since it last did, so that
+  // a revocation costs O(1) amortised; below that it returns nothing.
+  std::vector<std::uint64_t> take_expired(millis now);
 
+ private:
   mutable std::mutex mutex_;
   std::unordered_map<std::uint64_t, millis> revoked_;  // token id -> token expiry
   std::size_t prune_at_ = 1024;

@@ -67,6 +67,27 @@ TEST_CASE("state survives a restart: revoked tokens, users, follows, chats") {
   CHECK(chat->back().create_time > last_time);
 }
 
+TEST_CASE("a revocation's write deletes the records of revoked tokens that have expired") {
+  temp_dir dir("actors");
+  {
+    auto n = start_node(dir.path);
+    client c{n->api()};
+    auto now = cluster::wall_clock().value;
+    // 1,024 revocations fill the list to the size at which it looks for expired ones;
+    // 1,000 of these tokens have expired already (a logout just before expiry, say).
+    for (std::uint64_t id = 0; id < 1024; ++id)
+      REQUIRE(c.revoke(id, millis(id < 1000 ? now - 1'000 : now + 3'600'000)).ok());
+    REQUIRE(c.revoke(5000, millis(now + 3'600'000)).ok());
+    CHECK(n->api().is_revoked(1000));
+    CHECK_FALSE(n->api().is_revoked(0));
+  }
+  auto db = storage::store::open(dir.path / "db");
+  std::size_t stored = 0;
+  auto prefix = storage::keys::revoked_token_prefix();
+  db->scan(prefix, prefix.prefix_end(), [&](std::string_view, std::string_view) { return ++stored, true; });
+  CHECK(stored == 25);  // the 24 live ones and the last
+}
+
 TEST_CASE("outbox replay at start applies effects a crash left undelivered") {
   temp_dir dir("actors");
   const user_id created(5'000), followee(6'000), follower(7'000), old_fan(8'000);
