@@ -20,7 +20,7 @@ void revocation_list::load(storage::store& db, millis now) {
     return true;
   });
   if (expired.Count() > 0) db.write_buffered(expired);
-  prune_at_ = std::max<std::size_t>(1024, revoked_.size() * 2);
+  look_again_at_double();
 }
 
 void revocation_list::add(std::uint64_t token_id, millis expires) {
@@ -41,7 +41,7 @@ std::size_t revocation_list::size() const {
 std::vector<std::uint64_t> revocation_list::take_expired(millis now) {
   std::lock_guard lock(mutex_);
   std::vector<std::uint64_t> expired;
-  if (revoked_.size() < prune_at_) return expired;
+  if (revoked_.size() < look_at_size_) return expired;
   for (auto it = revoked_.begin(); it != revoked_.end();) {
     if (it->second <= now) {
       expired.push_back(it->first);
@@ -50,8 +50,10 @@ std::vector<std::uint64_t> revocation_list::take_expired(millis now) {
       ++it;
     }
   }
-  prune_at_ = std::max<std::size_t>(1024, revoked_.size() * 2);
+  look_again_at_double();
   return expired;
 }
+
+void revocation_list::look_again_at_double() { look_at_size_ = std::max(min_look_size, revoked_.size() * 2); }
 
 }  // namespace reel::actors

@@ -29,8 +29,12 @@ class revocation_list {
 
  private:
   mutable std::mutex mutex_;
+  // The next take_expired() looks at twice the size the list had after the last look.
+  void look_again_at_double();
+
   std::unordered_map<std::uint64_t, millis> revoked_;  // token id -> token expiry
-  std::size_t prune_at_ = 1024;
+  static constexpr std::size_t min_look_size = 1024;
+  std::size_t look_at_size_ = min_look_size;
 };
 
 }  // namespace reel::actors

@@ -76,7 +76,8 @@ class skip_list : public rocksdb::MemTableRep {
     node* prev[max_height];
     int level = height_.load(std::memory_order_relaxed) - 1;
     auto* p = head_;
-    if (last_ != nullptr && compare_(last_->entry(), x->entry()) < 0) level = from_last(x, prev, p);
+    auto* last = last_prev_[0];  // the last inserted node, or the head before the first insert
+    if (last != head_ && compare_(last->entry(), x->entry()) < 0) level = from_last(x, prev, p);
     for (;;) {
       auto* next = p->next(level).load(std::memory_order_relaxed);  // only this writer links
       int order = next != nullptr ? compare_(next->entry(), x->entry()) : 1;
@@ -100,7 +101,6 @@ class skip_list : public rocksdb::MemTableRep {
       prev[i]->next(i).store(x, std::memory_order_release);  // publishes the node and its entry
     }
     for (int i = 0; i < height; ++i) last_prev_[i] = i < x->height ? x : prev[i];
-    last_ = x;
     return true;
   }
 
@@ -230,8 +230,8 @@ class skip_list : public rocksdb::MemTableRep {
   node* head_;
   std::atomic<int> height_{1};
   std::uint64_t random_ = 0x9E3779B97F4A7C15ull;
-  // The writer's: the last inserted node, and its predecessor (or itself) on each level.
-  node* last_ = nullptr;
+  // The writer's: on each level, the last inserted node or its predecessor there (on level
+  // 0 always the node itself).
   node* last_prev_[max_height];
 };
 
