@@ -2,14 +2,15 @@
 //
 // The records are sorted by key (a key's records keep their submission order, so the group
 // still applies as if its batches ran one after another). The memtable then inserts them in
-// key order, each next to the last (storage/memtable.cpp): a 10k-follower fan-out's group
-// compared ~12 keys per insert instead of ~30. A batch whose records cannot be listed (a
-// range deletion, a column family) leaves its group in submission order.
+// key order, each next to the last (storage/memtable.cpp): a sorted 20k-record batch shaped
+// like a 10k-follower fan-out's group, written standalone through RocksDB, compared 10-13
+// keys per insert instead of ~26. A batch whose records cannot be listed (a range deletion,
+// a column family) leaves its group in submission order.
 //
 // Records are copied as they are encoded, never re-encoded: a WriteBatch's representation is
 // an 8-byte sequence number, a 4-byte little-endian record count, then the records
-// (rocksdb/write_batch.h). The merged representation's memory is kept for the next group: a
-// fresh megabyte per group faulted its pages in again on every fan-out.
+// (rocksdb/write_batch.h). The merged representation's memory is kept for the next group,
+// so that a large group does not allocate (and fault in) a fresh one.
 #pragma once
 
 #include <rocksdb/write_batch.h>
