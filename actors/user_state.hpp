@@ -22,6 +22,10 @@ struct user_state {
   overlay<user_id> followers;
   overlay<video_id> favorites;
   std::unordered_map<video_id, storage::favorites_seen> seen;
+  // The creation time of the user's newest video (loaded on the first publish): the next one
+  // is later, so that the user's videos list newest first even when two fall in one
+  // millisecond or the clock steps back.
+  std::optional<millis> last_created;
   write_log log;
   idle_timer idle;
   int relay_requests = 0;

@@ -27,6 +27,24 @@ std::optional<millis> favorite_edge(user_self self, context& ctx, video_id video
   return storage::decode_follow_edge(*value).value_or(millis(0));
 }
 
+// A new video's creation time: now, or just after the author's newest video. Lists order
+// videos of one millisecond by id, oldest first, so equal times would show the later of two
+// quick publishes below the earlier one.
+millis next_created(user_self self, context& ctx) {
+  auto& st = self->state;
+  if (!st.last_created) {
+    st.last_created = millis(0);
+    auto prefix = storage::keys::works_prefix(st.id);
+    ctx.db.scan(prefix, prefix.prefix_end(), [&](std::string_view key, std::string_view) {
+      st.last_created = storage::keys::from_rev(storage::read_u64(key, key.size() - 16));
+      return false;  // the first key is the newest
+    });
+  }
+  auto now = cluster::wall_clock();
+  st.last_created = now > *st.last_created ? now : millis(st.last_created->value + 1);
+  return *st.last_created;
+}
+
 }  // namespace
 
 caf::typed_response_promise<video_id> publish(user_self self, context& ctx, std::string title, std::string hash) {
@@ -38,7 +56,7 @@ caf::typed_response_promise<video_id> publish(user_self self, context& ctx, std:
   }
   auto partition = storage::partition_of(st.id);
   storage::video_record video{new_video_id(ctx, partition), st.id, std::move(title), std::move(hash),
-                              cluster::wall_clock()};
+                              next_created(self, ctx)};
   storage::fanout_job job{video.id, st.id, video.created, 0};
   ++st.record->work_count;
   rocksdb::WriteBatch batch;
