@@ -61,17 +61,28 @@ using self_ptr = fanout_actor::stateful_pointer<fanout_state>;
 void pump(self_ptr self, context& ctx, fanout_probe& probe, video_id video);
 void resume_waiting(self_ptr self, context& ctx, fanout_probe& probe);
 
+// Deletes the finished job. A celebrity's job first adds the author to the celebrity set
+// (the shared partition, a write of its own: in a cluster every node replicates that set),
+// so that a crash in between only redoes the job, which finds the author pulled.
 void finish(self_ptr self, context& ctx, fanout_probe& probe, video_id video, bool pulled) {
+  auto author = self->state.jobs.at(video).stored.author;
+  if (pulled && !ctx.celebrities.contains(author)) {
+    rocksdb::WriteBatch join;
+    join.Put(storage::keys::celebrity(author).str(), "");
+    persist(self, ctx, self->state.log, storage::shared_partition, std::move(join),
+            [self, &ctx, &probe, video](bool durable) {
+              if (!durable) return (void)self->delayed_send(self, retry_delay, retry_atom::value, video);
+              finish(self, ctx, probe, video, true);
+            });
+    return;
+  }
   rocksdb::WriteBatch batch;
   batch.Delete(storage::keys::fanout_job(video).str());
-  auto author = self->state.jobs.at(video).stored.author;
-  if (pulled) batch.Put(storage::keys::celebrity(author).str(), "");
   persist(self, ctx, self->state.log, storage::partition_of(video), std::move(batch),
-          [self, &ctx, &probe, video, author, pulled](bool durable) {
+          [self, &probe, video, pulled](bool durable) {
             if (!durable) return (void)self->delayed_send(self, retry_delay, retry_atom::value, video);
             auto& job = self->state.jobs.at(video);
             if (pulled) {
-              ctx.celebrities.add(author);
               ++probe.pulled_videos;
             } else {
               auto took = std::chrono::steady_clock::now() - job.started;

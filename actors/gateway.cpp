@@ -99,10 +99,10 @@ void gateway_service::revoke_token(std::uint64_t token_id, millis expires, reply
   // this write: without it they were kept forever.
   for (auto expired : revoked_.take_expired(cluster::wall_clock()))
     batch.Delete(storage::keys::revoked_token(expired).str());
-  // Runs on the commit thread: only memory and the (queued, non-blocking) reply.
-  ctx_.commits.submit(storage::node_partition, std::move(batch), [this, token_id, expires, done](bool durable) {
+  // Runs on the commit thread: only the (queued, non-blocking) reply. The revocation list
+  // learned of the token from the write itself (node.cpp: the store's observer).
+  ctx_.commits.submit(storage::shared_partition, std::move(batch), [done](bool durable) {
     if (!durable) return done(make_error(errc::internal, "write failed"));
-    revoked_.add(token_id, expires);
     done(success{});
   });
 }

@@ -9,6 +9,7 @@
 #include "actors/revocations.hpp"
 #include "actors/timelines.hpp"
 #include "cluster/clock.hpp"
+#include "storage/records.hpp"
 
 namespace reel::actors {
 
@@ -35,6 +36,7 @@ struct node::impl {
     revoked.load(*db, cluster::wall_clock());
     celebrities.load(*db);
     recent.load(*db);
+    db->observe([this](std::string_view key, std::optional<std::string_view> value) { follow_write(key, value); });
     dir.bind(ctx, spawn_outbox_relay(system, ctx, relay), spawn_fanout(system, ctx, fanout));
     gateway = std::make_unique<gateway_service>(system, ctx, revoked);
     caf::anon_send(dir.relay(), replay_atom::value);
@@ -46,6 +48,33 @@ struct node::impl {
     dir.stop_all();
     system.await_all_actors_done();
     commits.stop();
+  }
+
+  // The in-memory views follow every write of their tables (storage/keys.hpp:
+  // observed_table), before it is acknowledged: the writer's own, and on a cluster replica,
+  // the primary's as it applies them.
+  void follow_write(std::string_view key, std::optional<std::string_view> value) {
+    using storage::table;
+    switch (static_cast<table>(key[2])) {
+      case table::timeline:
+        if (auto author = value ? storage::decode_inbox_entry(*value) : std::nullopt) {
+          auto created = storage::keys::from_rev(storage::read_u64(key, storage::key_header_bytes));
+          recent.add({created, video_id(storage::read_u64(key, storage::key_header_bytes + 8)), *author});
+        }
+        break;
+      case table::revoked_token: {
+        auto token = storage::read_u64(key, storage::key_header_bytes);
+        auto expires = value ? storage::decode_revoked_token(*value) : std::nullopt;
+        if (expires) revoked.add(token, *expires);
+        else revoked.forget(token);
+        break;
+      }
+      case table::celebrity:
+        if (value) celebrities.add(user_id(storage::read_u64(key, storage::key_header_bytes)));
+        break;
+      default:
+        break;
+    }
   }
 
   std::unique_ptr<storage::store> db;

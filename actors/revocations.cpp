@@ -28,6 +28,11 @@ void revocation_list::add(std::uint64_t token_id, millis expires) {
   revoked_[token_id] = expires;
 }
 
+void revocation_list::forget(std::uint64_t token_id) {
+  std::lock_guard lock(mutex_);
+  revoked_.erase(token_id);
+}
+
 bool revocation_list::contains(std::uint64_t token_id) const {
   std::lock_guard lock(mutex_);
   return revoked_.count(token_id) > 0;

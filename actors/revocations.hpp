@@ -1,5 +1,6 @@
 // Revoked login tokens, held in memory so that the edge checks them without I/O. The
-// durable copy lives in the node partition of storage and is loaded at start.
+// durable copy lives in the shared partition of storage: loaded at start, then followed
+// write by write (node.cpp), on every replica of a cluster.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,7 @@ class revocation_list {
   // the next start deletes them).
   void load(storage::store& db, millis now);
   void add(std::uint64_t token_id, millis expires);
+  void forget(std::uint64_t token_id);
   bool contains(std::uint64_t token_id) const;
   std::size_t size() const;
 

@@ -68,8 +68,8 @@ caf::typed_response_promise<video_id> publish(user_self self, context& ctx, std:
   auto on_done = on_durable(
       self,
       [self, &ctx, rp, job]() mutable {
-        // The publish is durable; fan-out continues on its own and resumes after a crash.
-        ctx.recent.add({job.created, job.video, job.author});
+        // The publish is durable (and in the recent timeline: node.cpp's store observer);
+        // fan-out continues on its own and resumes after a crash.
         caf::anon_send(ctx.dir.fanout(), start_atom::value, storage::encode(job));
         rp.deliver(job.video);
       },

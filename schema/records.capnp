@@ -139,3 +139,16 @@ struct RevokedToken {
 struct InboxMeta {
   count @0 :UInt64;
 }
+
+# One entry of a partition's replication log (cluster mode), under its index.
+struct LogEntry {
+  epoch @0 :UInt64;            # the configuration epoch whose primary created it
+  payload @1 :Data;            # a RocksDB WriteBatch's representation; empty for a barrier
+}
+
+# What a partition's log starts after (cluster mode): its last compacted entry, or the point
+# of the snapshot it was installed from.
+struct LogBase {
+  index @0 :UInt64;
+  epoch @1 :UInt64;
+}

@@ -6,8 +6,8 @@
 
 namespace reel::storage {
 
-committer::committer(store& db) : db_(db) {
-  for (partition_id p = 0; p < partition_count; ++p) {
+committer::committer(store& db, bool count_batches) : db_(db), count_batches_(count_batches) {
+  for (partition_id p = 0; count_batches_ && p < partition_count; ++p) {
     if (auto v = db_.get(keys::partition_meta(p))) applied_seq_[p] = decode_partition_meta(*v).value_or(0);
   }
   thread_ = std::thread([this] { run(); });
@@ -15,11 +15,11 @@ committer::committer(store& db) : db_(db) {
 
 committer::~committer() { stop(); }
 
-void committer::submit(partition_id partition, rocksdb::WriteBatch batch, callback durable) {
+void committer::submit(partition_id partition, rocksdb::WriteBatch batch, callback durable, bool sync) {
   {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
-      queue_.push_back({partition, std::move(batch), std::move(durable)});
+      queue_.push_back({partition, std::move(batch), std::move(durable), sync});
       wake_.notify_one();
       return;
     }
@@ -60,14 +60,18 @@ void committer::commit(std::vector<pending>& group) {
   for (const auto& p : group) merge_.add(p.batch);
   auto merged = merge_.take();
   std::array<std::uint32_t, partition_count> touched{};
-  for (auto& p : group)
-    if (p.partition < partition_count) ++touched[p.partition];
+  bool sync = false;
+  for (auto& p : group) {
+    if (count_batches_ && p.partition < partition_count) ++touched[p.partition];
+    sync = sync || p.sync;
+  }
   for (partition_id p = 0; p < partition_count; ++p) {
     if (touched[p] > 0) merged.Put(keys::partition_meta(p).str(), encode_partition_meta(applied_seq_[p] + touched[p]));
   }
   bool ok = true;
   try {
-    db_.write_durable(merged);
+    if (sync) db_.write_durable(merged);
+    else db_.write_buffered(merged);
   } catch (const std::exception&) {
     ok = false;
     probe_.failures.fetch_add(1, std::memory_order_relaxed);
@@ -76,7 +80,7 @@ void committer::commit(std::vector<pending>& group) {
     std::lock_guard lock(mutex_);
     for (partition_id p = 0; p < partition_count; ++p) applied_seq_[p] += touched[p];
   }
-  probe_.groups.fetch_add(1, std::memory_order_relaxed);
+  (sync ? probe_.groups : probe_.unsynced_groups).fetch_add(1, std::memory_order_relaxed);
   probe_.batches.fetch_add(group.size(), std::memory_order_relaxed);
   auto size = static_cast<std::uint64_t>(group.size());
   auto seen = probe_.max_group.load(std::memory_order_relaxed);

@@ -133,7 +133,7 @@ key favorites_seen(user_id author, video_id v) {
   return key(partition_of(author), table::favorites_seen).u64(author.value).u64(v.value);
 }
 key celebrity(user_id author) { return celebrity_prefix().u64(author.value); }
-key celebrity_prefix() { return key(node_partition, table::celebrity); }
+key celebrity_prefix() { return key(shared_partition, table::celebrity); }
 
 millis from_rev(std::uint64_t rev) { return millis(static_cast<std::int64_t>(~rev)); }
 
@@ -142,7 +142,12 @@ key outbox_prefix(partition_id p) { return key(p, table::outbox); }
 key partition_meta(partition_id p) { return key(p, table::partition_meta); }
 key id_reservation() { return key(node_partition, table::id_reservation); }
 key revoked_token(std::uint64_t token_id) { return revoked_token_prefix().u64(token_id); }
-key revoked_token_prefix() { return key(node_partition, table::revoked_token); }
+key revoked_token_prefix() { return key(shared_partition, table::revoked_token); }
+key legacy_revoked_token_prefix() { return key(node_partition, table::revoked_token); }
+key legacy_celebrity_prefix() { return key(node_partition, table::celebrity); }
+key log_entry(partition_id p, std::uint64_t index) { return log_prefix(p).u64(index); }
+key log_prefix(partition_id p) { return key(p, table::log_entry); }
+key log_base(partition_id p) { return key(p, table::log_base); }
 
 }  // namespace keys
 

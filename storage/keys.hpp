@@ -20,7 +20,10 @@ using partition_id = std::uint16_t;
 
 // Fixed for the life of a data dir: it decides where every key lives.
 constexpr partition_id partition_count = 64;
-// Node-local bookkeeping (id reservation, revoked tokens) lives outside the partitions.
+// Facts every node needs to answer requests (revoked tokens, the celebrity set). In a
+// cluster it is replicated to every node.
+constexpr partition_id shared_partition = partition_count;
+// Node-local bookkeeping (the id reservation) lives outside the partitions.
 constexpr partition_id node_partition = 0xFFFF;
 
 enum class table : std::uint8_t {
@@ -35,7 +38,7 @@ enum class table : std::uint8_t {
   outbox = 0x09,             // op id -> OutboxEntry
   partition_meta = 0x0A,     // -> PartitionMeta
   id_reservation = 0x0B,     // -> IdReservation            (node partition)
-  revoked_token = 0x0C,      // token id -> RevokedToken    (node partition)
+  revoked_token = 0x0C,      // token id -> RevokedToken    (shared partition)
   video = 0x10,              // vid -> VideoRecord                (vid lives in its author's partition)
   works = 0x11,              // author, ~created, vid -> ""
   timeline = 0x12,           // ~created, vid -> InboxEntry       (this partition's share of the global feed)
@@ -47,8 +50,10 @@ enum class table : std::uint8_t {
   comment_by_id = 0x18,      // vid, cid -> FollowEdge (created)
   fanout_job = 0x19,         // vid -> FanoutJob
   favorites_seen = 0x1A,     // author, vid -> FavoritesSeen
-  celebrity = 0x1B,          // author -> ""                       (node partition: pull-mode authors)
+  celebrity = 0x1B,          // author -> ""                       (shared partition: pull-mode authors)
   inbox_meta = 0x1C,         // uid -> InboxMeta
+  log_entry = 0x20,          // index -> LogEntry                  (cluster mode: the partition's replication log)
+  log_base = 0x21,           // -> LogBase                         (cluster mode: what the log's first entry follows)
 };
 
 partition_id partition_of(std::uint64_t entity);
@@ -131,6 +136,12 @@ key partition_meta(partition_id p);
 key id_reservation();
 key revoked_token(std::uint64_t token_id);
 key revoked_token_prefix();
+// Where revoked tokens and celebrities lived before the shared partition (moved at start).
+key legacy_revoked_token_prefix();
+key legacy_celebrity_prefix();
+key log_entry(partition_id p, std::uint64_t index);
+key log_prefix(partition_id p);
+key log_base(partition_id p);
 }  // namespace keys
 
 // Byte offset of the first field after [partition][table].
@@ -156,6 +167,13 @@ constexpr bool point_read_table(table t) {
 }
 inline bool point_read_key(std::string_view key) {
   return key.size() >= key_header_bytes && point_read_table(static_cast<table>(key[2]));
+}
+
+// Tables whose writes the node's in-memory views follow (store::observe): the newest part
+// of the global timeline, revoked tokens, the celebrity set. In a cluster every replica
+// applies them, so every node's views stay current.
+constexpr bool observed_table(table t) {
+  return t == table::timeline || t == table::revoked_token || t == table::celebrity;
 }
 
 // Lists whose newest entries every home-feed read starts with: a user's inbox and an author's

@@ -313,4 +313,35 @@ std::optional<millis> decode_revoked_token(std::string_view bytes) {
   return ms(d->root().getExpiresMs());
 }
 
+std::string encode_log_entry(std::uint64_t epoch, std::string_view payload) {
+  return encode<schema::LogEntry>([&](schema::LogEntry::Builder b) {
+    b.setEpoch(epoch);
+    b.setPayload(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(payload.data()), payload.size()));
+  });
+}
+
+std::optional<log_record> decode_log_entry(std::string_view bytes) {
+  auto d = decoded<schema::LogEntry>::from(bytes);
+  if (!d) return std::nullopt;
+  try {
+    auto payload = d->root().getPayload();
+    return log_record{d->root().getEpoch(), std::string(reinterpret_cast<const char*>(payload.begin()), payload.size())};
+  } catch (const kj::Exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string encode_log_base(log_point base) {
+  return encode<schema::LogBase>([&](schema::LogBase::Builder b) {
+    b.setIndex(base.index);
+    b.setEpoch(base.epoch);
+  });
+}
+
+std::optional<log_point> decode_log_base(std::string_view bytes) {
+  auto d = decoded<schema::LogBase>::from(bytes);
+  if (!d) return std::nullopt;
+  return log_point{d->root().getIndex(), d->root().getEpoch()};
+}
+
 }  // namespace reel::storage

@@ -127,6 +127,20 @@ std::string encode_partition_meta(std::uint64_t applied_seq);
 std::string encode_id_reservation(millis reserved_until);
 std::string encode_revoked_token(millis expires);
 
+// Cluster mode: a replication log entry and the log's base point.
+struct log_record {
+  std::uint64_t epoch = 0;
+  std::string payload;
+};
+struct log_point {
+  std::uint64_t index = 0;
+  std::uint64_t epoch = 0;
+};
+std::string encode_log_entry(std::uint64_t epoch, std::string_view payload);
+std::optional<log_record> decode_log_entry(std::string_view bytes);
+std::string encode_log_base(log_point base);
+std::optional<log_point> decode_log_base(std::string_view bytes);
+
 std::optional<user_record> decode_user(std::string_view bytes);
 std::optional<chat_room_record> decode_chat_room(std::string_view bytes);
 std::optional<chat_message_record> decode_chat_message(std::string_view bytes);

@@ -19,34 +19,72 @@ void check(const rocksdb::Status& s, const char* what) {
   if (!s.ok()) throw std::runtime_error(std::string(what) + ": " + s.ToString());
 }
 
-// Drops every cached key a write batch touches, and the cached head of every list it changes.
-class invalidator : public rocksdb::WriteBatch::Handler {
+std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+// After a write: drops every cached key it touched and the cached head of every list it
+// changed, and shows the observer the records of observed tables.
+class after_write : public rocksdb::WriteBatch::Handler {
  public:
-  invalidator(read_cache& cache, read_cache& heads) : cache_(cache), heads_(heads) {}
-  rocksdb::Status PutCF(std::uint32_t, const rocksdb::Slice& key, const rocksdb::Slice&) override { return drop(key); }
-  rocksdb::Status DeleteCF(std::uint32_t, const rocksdb::Slice& key) override { return drop(key); }
-  rocksdb::Status SingleDeleteCF(std::uint32_t, const rocksdb::Slice& key) override { return drop(key); }
-  rocksdb::Status MergeCF(std::uint32_t, const rocksdb::Slice& key, const rocksdb::Slice&) override {
-    return drop(key);
+  // `observer` is shown only a write that succeeded (null otherwise).
+  after_write(read_cache& cache, read_cache& heads, const store::write_observer* observer)
+      : cache_(cache), heads_(heads), observer_(observer) {}
+  rocksdb::Status PutCF(std::uint32_t, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
+    return touched(view(key), view(value));
   }
-  // Nothing writes ranges today; one that did would empty the caches rather than check
-  // each cached key against the range.
-  rocksdb::Status DeleteRangeCF(std::uint32_t, const rocksdb::Slice&, const rocksdb::Slice&) override {
+  rocksdb::Status DeleteCF(std::uint32_t, const rocksdb::Slice& key) override { return touched(view(key), std::nullopt); }
+  rocksdb::Status SingleDeleteCF(std::uint32_t, const rocksdb::Slice& key) override {
+    return touched(view(key), std::nullopt);
+  }
+  rocksdb::Status MergeCF(std::uint32_t, const rocksdb::Slice& key, const rocksdb::Slice&) override {
+    return touched(view(key), std::nullopt);
+  }
+  // Only the replication log is deleted by range (cluster mode), and nothing caches or
+  // observes it; any other range empties the caches rather than check each cached key.
+  rocksdb::Status DeleteRangeCF(std::uint32_t, const rocksdb::Slice& begin, const rocksdb::Slice& end) override {
+    auto b = view(begin), e = view(end);
+    auto log_only = [](std::string_view k) {
+      return k.size() >= key_header_bytes && static_cast<table>(k[2]) == table::log_entry;
+    };
+    if (log_only(b) && log_only(e) && b.substr(0, 2) == e.substr(0, 2)) return rocksdb::Status::OK();
     cache_.clear();
     heads_.clear();
     return rocksdb::Status::OK();
   }
 
  private:
-  rocksdb::Status drop(const rocksdb::Slice& key) {
-    std::string_view k(key.data(), key.size());
+  rocksdb::Status touched(std::string_view k, std::optional<std::string_view> value) {
     if (point_read_key(k)) cache_.invalidate(k);
     if (auto owner = head_cached_prefix(k); !owner.empty()) heads_.invalidate(owner);
+    if (observer_ && k.size() >= key_header_bytes && observed_table(static_cast<table>(k[2]))) (*observer_)(k, value);
     return rocksdb::Status::OK();
   }
   read_cache& cache_;
   read_cache& heads_;
+  const store::write_observer* observer_;
 };
+
+// Revoked tokens and celebrities lived in the node partition before the shared one: moved
+// once, in one synced write.
+void move_legacy_shared_facts(rocksdb::DB& db) {
+  rocksdb::WriteBatch moves;
+  for (const auto& prefix : {keys::legacy_revoked_token_prefix(), keys::legacy_celebrity_prefix()}) {
+    auto upper = prefix.prefix_end();
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions options;
+    options.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(options));
+    for (it->Seek(rocksdb::Slice(prefix.str())); it->Valid(); it->Next()) {
+      auto k = view(it->key());
+      auto moved = key(shared_partition, static_cast<table>(k[2])).bytes(k.substr(key_header_bytes));
+      moves.Put(moved.str(), it->value());
+      moves.Delete(it->key());
+    }
+  }
+  if (moves.Count() == 0) return;
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  check(db.Write(options, &moves), "moving revoked tokens and celebrities to the shared partition");
+}
 
 // A list head: a flag byte (1: the head is the whole list), then each entry as
 // [u32 key size][key][u32 value size][value], oldest last.
@@ -88,7 +126,9 @@ std::unique_ptr<store> store::open(const std::filesystem::path& dir, std::size_t
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* db = nullptr;
   check(rocksdb::DB::Open(options, dir.string(), &db), "opening RocksDB");
-  return std::unique_ptr<store>(new store(db, read_cache_bytes));
+  std::unique_ptr<store> opened(new store(db, read_cache_bytes));
+  move_legacy_shared_facts(*db);
+  return opened;
 }
 
 store::~store() {
@@ -187,9 +227,9 @@ std::vector<bool> store::multi_contains(const std::vector<std::string>& keys) co
 // acknowledged to no one, and afterwards no cached value predates it.
 void store::write(const rocksdb::WriteOptions& options, rocksdb::WriteBatch& batch) {
   auto status = db_->Write(options, &batch);
-  if (cache_.enabled() || heads_.enabled()) {
-    invalidator drop(cache_, heads_);
-    check(batch.Iterate(&drop), "invalidating the read cache");
+  if (cache_.enabled() || heads_.enabled() || observer_) {
+    after_write follow(cache_, heads_, status.ok() && observer_ ? &observer_ : nullptr);
+    check(batch.Iterate(&follow), "invalidating the read cache");
   }
   check(status, "writing RocksDB");
 }

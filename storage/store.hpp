@@ -5,6 +5,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,6 +76,12 @@ class store {
   };
   static constexpr std::size_t head_entries = 64;  // two feed pages
 
+  // Calls `fn` with every record that a write stores (value) or deletes (nullopt) in the
+  // tables keys.hpp marks observed_table, after the write and before it is acknowledged.
+  // Set once, before the first write.
+  using write_observer = std::function<void(std::string_view key, std::optional<std::string_view> value)>;
+  void observe(write_observer fn) { observer_ = std::move(fn); }
+
   // A synchronous, fsync'd write; the group committer is the only regular caller.
   void write_durable(rocksdb::WriteBatch& batch);
   // Without fsync: for bookkeeping whose loss only causes a harmless redo (outbox cleanup).
@@ -104,6 +111,7 @@ class store {
   std::unique_ptr<rocksdb::DB> db_;
   mutable read_cache cache_;
   mutable read_cache heads_;  // list heads under their owner prefix (keys.hpp: head_cached_prefix)
+  write_observer observer_;
 };
 
 }  // namespace reel::storage
