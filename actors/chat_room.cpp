@@ -39,7 +39,7 @@ caf::typed_response_promise<caf::ok_atom> append(self_ptr self, context& ctx, us
               rp.deliver(caf::ok_atom::value);
               return;
             }
-            rp.deliver(caf_error(errc::internal, "write failed"));
+            rp.deliver(write_failed());
             self->quit(caf::exit_reason::user_shutdown);  // memory is ahead of storage: reload
           });
   return rp;

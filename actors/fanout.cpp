@@ -29,8 +29,8 @@ constexpr std::size_t push_window = 1024;
 
 // A page of followers whose pushes are under way.
 struct page {
-  std::uint64_t last = 0;        // the last follower id of the page: the cursor once it is done
-  std::size_t waiting = 0;       // pushes not yet answered
+  std::uint64_t last = 0;   // the last follower id of the page: the cursor once it is done
+  std::size_t waiting = 0;  // pushes not yet answered
   bool failed = false;
 };
 
@@ -62,18 +62,14 @@ void pump(self_ptr self, context& ctx, fanout_probe& probe, video_id video);
 void resume_waiting(self_ptr self, context& ctx, fanout_probe& probe);
 
 // Deletes the finished job. A celebrity's job first adds the author to the celebrity set
-// (the shared partition, a write of its own: in a cluster every node replicates that set),
-// so that a crash in between only redoes the job, which finds the author pulled.
-void finish(self_ptr self, context& ctx, fanout_probe& probe, video_id video, bool pulled) {
+// (the shared partition, written by its primary: in a cluster every node replicates that
+// set), so that a crash in between only redoes the job, which finds the author pulled.
+void finish(self_ptr self, context& ctx, fanout_probe& probe, video_id video, bool pulled, bool joined = false) {
   auto author = self->state.jobs.at(video).stored.author;
-  if (pulled && !ctx.celebrities.contains(author)) {
-    rocksdb::WriteBatch join;
-    join.Put(storage::keys::celebrity(author).str(), "");
-    persist(self, ctx, self->state.log, storage::shared_partition, std::move(join),
-            [self, &ctx, &probe, video](bool durable) {
-              if (!durable) return (void)self->delayed_send(self, retry_delay, retry_atom::value, video);
-              finish(self, ctx, probe, video, true);
-            });
+  if (pulled && !joined && !ctx.celebrities.contains(author)) {
+    self->request(ctx.dir.shared_facts(), ctx.cfg.request_timeout, celebrity_atom::value, author)
+        .then([self, &ctx, &probe, video](caf::ok_atom) { finish(self, ctx, probe, video, true, true); },
+              [self, video](caf::error&) { self->delayed_send(self, retry_delay, retry_atom::value, video); });
     return;
   }
   rocksdb::WriteBatch batch;
@@ -112,7 +108,7 @@ bool is_celebrity(context& ctx, user_id author) {
 
 // The next page of followers after `after`, grouped by the partition owning each inbox.
 std::map<storage::partition_id, std::vector<user_id>> next_page(context& ctx, user_id author, std::uint64_t after,
-                                                               std::size_t& count, std::uint64_t& last) {
+                                                                std::size_t& count, std::uint64_t& last) {
   std::map<storage::partition_id, std::vector<user_id>> groups;
   auto prefix = storage::keys::follower_prefix(author);
   auto from = storage::keys::follower(author, user_id(after + 1));
@@ -169,8 +165,8 @@ void pump(self_ptr self, context& ctx, fanout_probe& probe, video_id video) {
     for (auto& [partition, owners] : groups) {
       auto pushed = owners.size();
       ++st.pushes_in_flight;
-      self->request(ctx.dir.inbox_shard(partition), ctx.cfg.request_timeout, push_atom::value, video,
-                    job.stored.author, job.stored.created, std::move(owners))
+      self->request(ctx.dir.inbox_shard(partition), ctx.cfg.request_timeout, push_atom::value, video, job.stored.author,
+                    job.stored.created, std::move(owners))
           .then(
               [=, &ctx, &probe, attempt = job.attempt](caf::ok_atom) {
                 --self->state.pushes_in_flight;
@@ -217,18 +213,33 @@ void start(self_ptr self, context& ctx, fanout_probe& probe, const std::string& 
   pump(self, ctx, probe, job->video);
 }
 
+// Starts every job stored in partition `p` (a running one is not started twice).
+void resume(self_ptr self, context& ctx, fanout_probe& probe, storage::partition_id p) {
+  auto prefix = storage::keys::fanout_job_prefix(p);
+  ctx.db.scan(prefix, prefix.prefix_end(), [&](std::string_view, std::string_view value) {
+    start(self, ctx, probe, std::string(value));
+    return true;
+  });
+}
+
 fanout_actor::behavior_type fanout_behavior(self_ptr self, context* ctx, fanout_probe* probe) {
   return {
       [=](start_atom, const std::string& job) { start(self, *ctx, *probe, job); },
       [=](replay_atom) {
-        for (storage::partition_id p = 0; p < storage::partition_count; ++p) {
-          auto prefix = storage::keys::fanout_job_prefix(p);
-          ctx->db.scan(prefix, prefix.prefix_end(), [&](std::string_view, std::string_view value) {
-            start(self, *ctx, *probe, std::string(value));
-            return true;
-          });
-        }
+        for (storage::partition_id p = 0; p < storage::partition_count; ++p) resume(self, *ctx, *probe, p);
         probe->replayed = true;
+      },
+      [=](replay_atom, storage::partition_id p) { resume(self, *ctx, *probe, p); },
+      [=](forget_atom, storage::partition_id p) {
+        auto& jobs = self->state.jobs;
+        for (auto it = jobs.begin(); it != jobs.end();) {
+          if (storage::partition_of(it->first) != p) {
+            ++it;
+            continue;
+          }
+          --probe->pending_jobs;
+          it = jobs.erase(it);  // answers for its pages in flight find no job and are ignored
+        }
       },
       [=](retry_atom, video_id video) {
         if (self->state.jobs.count(video)) pump(self, *ctx, *probe, video);

@@ -11,6 +11,7 @@
 
 #include "actors/runtime.hpp"
 #include "schema/ids.hpp"
+#include "storage/keys.hpp"
 
 namespace reel::actors {
 
@@ -19,6 +20,11 @@ using fanout_actor = caf::typed_actor<
     caf::reacts_to<start_atom, std::string>,
     // Starts every job stored in the node's partitions (after a restart).
     caf::reacts_to<replay_atom>,
+    // Cluster mode: this node became the partition's primary: resume its stored jobs.
+    caf::reacts_to<replay_atom, storage::partition_id>,
+    // Cluster mode: it is no longer the primary: drop the partition's jobs (the new primary
+    // resumes them from their stored cursors; pushes are idempotent).
+    caf::reacts_to<forget_atom, storage::partition_id>,
     caf::reacts_to<retry_atom, video_id>,
     caf::reacts_to<durable_atom, std::uint64_t, bool>>;
 

@@ -34,14 +34,17 @@ void gateway_service::post(std::function<void(caf::event_based_actor*)> job) {
 }
 
 void gateway_service::register_user(std::string name, std::string password_hash, reply<user_id> done) {
+  if (refuse_if_behind(done)) return;
   post([this, name = std::move(name), hash = std::move(password_hash), done](caf::event_based_actor* self) {
     auto shard = storage::partition_of(name);
-    ask(self, ctx_, [this, shard] { return ctx_.dir.name_index(shard); }, [done](user_id id) { done(id); },
+    ask(
+        self, ctx_, [this, shard] { return ctx_.dir.name_index(shard); }, [done](user_id id) { done(id); },
         fail_with(done), 2, claim_atom::value, name, hash);
   });
 }
 
 void gateway_service::find_credentials(std::string name, reply<credentials> done) {
+  if (refuse_if_behind(done)) return;
   auto id = find_user_by_name(ctx_.db, name);
   auto record = id ? load_user(ctx_.db, *id) : std::nullopt;
   if (!record) return done(make_error(errc::not_found, "user not found"));
@@ -49,61 +52,66 @@ void gateway_service::find_credentials(std::string name, reply<credentials> done
 }
 
 void gateway_service::get_user(user_id target, user_id viewer, reply<user_view> done) {
+  if (refuse_if_behind(done)) return;
   auto views = user_views(ctx_.db, {target}, viewer);
   if (views.empty()) return done(make_error(errc::not_found, "user not found"));
   done(std::move(views.front()));
 }
 
 void gateway_service::follow(user_id from, user_id to, follow_action action, reply<success> done) {
+  if (refuse_if_behind(done)) return;
   post([this, from, to, action, done](caf::event_based_actor* self) {
     if (from == to) return done(make_error(errc::forbidden, "you cannot follow yourself"));
     if (!load_user(ctx_.db, to)) return done(make_error(errc::not_found, "user to follow not found"));
-    ask(self, ctx_, [this, from] { return ctx_.dir.user(from); }, [done](caf::ok_atom) { done(success{}); },
+    ask(
+        self, ctx_, [this, from] { return ctx_.dir.user(from); }, [done](caf::ok_atom) { done(success{}); },
         fail_with(done), 2, follow_atom::value, to, action == follow_action::follow);
   });
 }
 
 void gateway_service::follow_list(user_id owner, user_id viewer, reply<std::vector<user_view>> done) {
+  if (refuse_if_behind(done)) return;
   if (!load_user(ctx_.db, owner)) return done(make_error(errc::not_found, "user not found"));
   done(user_views(ctx_.db, following_ids(ctx_.db, owner), viewer));
 }
 
 void gateway_service::follower_list(user_id owner, user_id viewer, reply<std::vector<user_view>> done) {
+  if (refuse_if_behind(done)) return;
   if (!load_user(ctx_.db, owner)) return done(make_error(errc::not_found, "user not found"));
   done(user_views(ctx_.db, follower_ids(ctx_.db, owner), viewer));
 }
 
 void gateway_service::friend_list(user_id owner, user_id viewer, reply<std::vector<friend_view>> done) {
+  if (refuse_if_behind(done)) return;
   if (!load_user(ctx_.db, owner)) return done(make_error(errc::not_found, "user not found"));
   done(friends(ctx_.db, owner, viewer));
 }
 
 void gateway_service::send_message(user_id from, user_id to, std::string content, reply<success> done) {
+  if (refuse_if_behind(done)) return;
   post([this, from, to, content = std::move(content), done](caf::event_based_actor* self) {
     if (from == to) return done(make_error(errc::forbidden, "you cannot message yourself"));
     if (!load_user(ctx_.db, to)) return done(make_error(errc::not_found, "recipient not found"));
-    ask(self, ctx_, [this, from, to] { return ctx_.dir.chat_room(from, to); }, [done](caf::ok_atom) { done(success{}); },
-        fail_with(done), 2, message_atom::value, from, to, content);
+    ask(
+        self, ctx_, [this, from, to] { return ctx_.dir.chat_room(from, to); },
+        [done](caf::ok_atom) { done(success{}); }, fail_with(done), 2, message_atom::value, from, to, content);
   });
 }
 
 void gateway_service::chat(user_id viewer, user_id other, millis after, reply<std::vector<message_view>> done) {
+  if (refuse_if_behind(done)) return;
   if (!load_user(ctx_.db, other)) return done(make_error(errc::not_found, "user not found"));
   done(chat_after(ctx_.db, viewer, other, after));
 }
 
+// The shared partition's primary records it; every node's revocation list learns of it
+// from the write itself (node.cpp: the store's observer), before the reply.
 void gateway_service::revoke_token(std::uint64_t token_id, millis expires, reply<success> done) {
-  rocksdb::WriteBatch batch;
-  batch.Put(storage::keys::revoked_token(token_id).str(), storage::encode_revoked_token(expires));
-  // Revocations of tokens that have expired since are forgotten, and their records go with
-  // this write: without it they were kept forever.
-  for (auto expired : revoked_.take_expired(cluster::wall_clock()))
-    batch.Delete(storage::keys::revoked_token(expired).str());
-  // Runs on the commit thread: only the (queued, non-blocking) reply. The revocation list
-  // learned of the token from the write itself (node.cpp: the store's observer).
-  ctx_.commits.submit(storage::shared_partition, std::move(batch), [done](bool durable) {
-    if (!durable) return done(make_error(errc::internal, "write failed"));
-    done(success{});
+  if (refuse_if_behind(done)) return;
+  post([this, token_id, expires, done](caf::event_based_actor* self) {
+    ask(
+        self, ctx_, [this] { return ctx_.dir.shared_facts(); }, [done](caf::ok_atom) { done(success{}); },
+        fail_with(done), 2, revoke_atom::value, token_id, expires);
   });
 }
 

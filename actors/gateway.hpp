@@ -58,6 +58,17 @@ class gateway_service final : public service {
  private:
   void post(std::function<void(caf::event_based_actor*)> job);
 
+  // Cluster mode: a node whose copy of some partition may be older than the last
+  // acknowledged write (catching up, or without its lease) answers nothing from it: the
+  // reply says unavailable (the client retries, on any node). Reads run on the local store,
+  // and writes check what they touch there first.
+  template <class T>
+  bool refuse_if_behind(const reply<T>& done) const {
+    if (ctx_.routing.can_read_all()) return false;
+    done(make_error(errc::unavailable, "this node is catching up with the cluster; retry"));
+    return true;
+  }
+
   context& ctx_;
   revocation_list& revoked_;
   std::vector<caf::actor> gateways_;

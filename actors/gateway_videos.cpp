@@ -11,18 +11,22 @@
 namespace reel::actors {
 
 void gateway_service::publish(user_id author, std::string title, std::string media_hash, reply<video_id> done) {
+  if (refuse_if_behind(done)) return;
   post([this, author, title = std::move(title), hash = std::move(media_hash), done](caf::event_based_actor* self) {
-    ask(self, ctx_, [this, author] { return ctx_.dir.user(author); }, [done](video_id id) { done(id); },
+    ask(
+        self, ctx_, [this, author] { return ctx_.dir.user(author); }, [done](video_id id) { done(id); },
         fail_with(done), 2, publish_atom::value, title, hash);
   });
 }
 
 void gateway_service::publish_list(user_id author, user_id viewer, reply<std::vector<video_view>> done) {
+  if (refuse_if_behind(done)) return;
   if (!load_user(ctx_.db, author)) return done(make_error(errc::not_found, "user not found"));
   done(video_views(ctx_.db, works_ids(ctx_.db, author), viewer));
 }
 
 void gateway_service::feed(user_id viewer, millis before, feed_kind kind, std::size_t limit, reply<feed_page> done) {
+  if (refuse_if_behind(done)) return;
   if (kind == feed_kind::following && !viewer)
     return done(make_error(errc::not_logged_in, "the following feed needs a token"));
   constexpr millis end_of_time(std::numeric_limits<std::int64_t>::max());
@@ -44,38 +48,46 @@ void gateway_service::feed(user_id viewer, millis before, feed_kind kind, std::s
 }
 
 void gateway_service::favorite(user_id user, video_id video, bool like, reply<success> done) {
+  if (refuse_if_behind(done)) return;
   post([this, user, video, like, done](caf::event_based_actor* self) {
     if (!load_video(ctx_.db, video)) return done(make_error(errc::not_found, "video not found"));
-    ask(self, ctx_, [this, user] { return ctx_.dir.user(user); }, [done](caf::ok_atom) { done(success{}); },
+    ask(
+        self, ctx_, [this, user] { return ctx_.dir.user(user); }, [done](caf::ok_atom) { done(success{}); },
         fail_with(done), 2, like_atom::value, video, like);
   });
 }
 
 void gateway_service::favorite_list(user_id owner, user_id viewer, reply<std::vector<video_view>> done) {
+  if (refuse_if_behind(done)) return;
   if (!load_user(ctx_.db, owner)) return done(make_error(errc::not_found, "user not found"));
   done(video_views(ctx_.db, favorite_ids(ctx_.db, owner), viewer));
 }
 
 void gateway_service::add_comment(user_id user, video_id video, std::string text, reply<comment_view> done) {
+  if (refuse_if_behind(done)) return;
   post([this, user, video, text = std::move(text), done](caf::event_based_actor* self) {
     auto on_added = [this, user, text, done](comment_id id, millis created) {
       auto users = user_views(ctx_.db, {user}, user);
       if (users.empty()) return done(make_error(errc::not_found, "user not found"));
       done(comment_view{id, std::move(users.front()), text, created});
     };
-    ask(self, ctx_, [this, video] { return ctx_.dir.video(video); }, on_added, fail_with(done), 2, comment_atom::value,
+    ask(
+        self, ctx_, [this, video] { return ctx_.dir.video(video); }, on_added, fail_with(done), 2, comment_atom::value,
         user, text);
   });
 }
 
 void gateway_service::delete_comment(user_id user, video_id video, comment_id comment, reply<success> done) {
+  if (refuse_if_behind(done)) return;
   post([this, user, video, comment, done](caf::event_based_actor* self) {
-    ask(self, ctx_, [this, video] { return ctx_.dir.video(video); }, [done](caf::ok_atom) { done(success{}); },
+    ask(
+        self, ctx_, [this, video] { return ctx_.dir.video(video); }, [done](caf::ok_atom) { done(success{}); },
         fail_with(done), 2, uncomment_atom::value, user, comment);
   });
 }
 
 void gateway_service::comment_list(video_id video, user_id viewer, reply<std::vector<comment_view>> done) {
+  if (refuse_if_behind(done)) return;
   if (!load_video(ctx_.db, video)) return done(make_error(errc::not_found, "video not found"));
   done(comment_views(ctx_.db, video, viewer));
 }

@@ -38,7 +38,7 @@ caf::typed_response_promise<user_id> claim(self_ptr self, context& ctx, storage:
   persist(self, ctx, st.log, shard, std::move(batch), [self, &ctx, rp, shard, id, encoded](bool durable) mutable {
     if (self->state.log.idle()) self->state.pending.clear();
     if (!durable) {
-      rp.deliver(caf_error(errc::internal, "write failed"));
+      rp.deliver(write_failed());
       self->quit(caf::exit_reason::user_shutdown);
       return;
     }

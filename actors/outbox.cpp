@@ -1,6 +1,7 @@
 #include "actors/outbox.hpp"
 
 #include <deque>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -19,6 +20,7 @@ struct queued {
   op_id op;
   std::string entry;
   std::optional<caf::typed_response_promise<caf::ok_atom>> waiter;  // none for replayed entries
+  bool dropped = false;  // its partition moved away while it was in flight: not ours to clean up
 };
 
 // Who an effect is for: likes go to videos, everything else to users.
@@ -38,7 +40,7 @@ target_ref target_of(const storage::outbox_entry& e) {
 
 struct relay_state {
   std::unordered_map<target_ref, std::deque<queued>, target_hash> queues;
-  std::unordered_set<target_ref, target_hash> in_flight;
+  std::unordered_map<target_ref, std::size_t, target_hash> in_flight;  // entries sent, at the queue's front
   std::size_t replay_left = 0;
   bool replaying = false;
 };
@@ -47,30 +49,50 @@ using self_ptr = outbox_relay_actor::stateful_pointer<relay_state>;
 
 void pump(self_ptr self, context& ctx, relay_probe& probe, target_ref target);
 
+// Deletes applied entries. A single node writes it without fsync: losing the deletion only
+// redelivers effects that targets ignore. A cluster replicates it like any write (without
+// waiting), partition by partition, so that a new primary does not redeliver everything.
+void clean_up(context& ctx, std::map<storage::partition_id, rocksdb::WriteBatch>& deletions) {
+  for (auto& [partition, batch] : deletions) {
+    if (ctx.replicated)
+      ctx.commits.submit(partition, std::move(batch), [](bool) {});
+    else
+      ctx.db.write_buffered(batch);
+  }
+}
+
 void acknowledged(self_ptr self, context& ctx, relay_probe& probe, target_ref target, std::size_t count) {
   auto& st = self->state;
   auto& queue = st.queues[target];
-  rocksdb::WriteBatch cleanup;
+  std::map<storage::partition_id, rocksdb::WriteBatch> deletions;
+  std::int64_t applied = 0;  // of ours: dropped entries were counted out when dropped
   for (std::size_t i = 0; i < count; ++i) {
     auto& q = queue.front();
-    cleanup.Delete(storage::keys::outbox(q.partition, q.op).str());
-    if (q.waiter) q.waiter->deliver(caf::ok_atom::value);
-    else if (st.replay_left > 0 && --st.replay_left == 0) probe.replayed = true;
+    if (!q.dropped) {
+      deletions[q.partition].Delete(storage::keys::outbox(q.partition, q.op).str());
+      if (q.waiter)
+        q.waiter->deliver(caf::ok_atom::value);
+      else if (st.replay_left > 0 && --st.replay_left == 0)
+        probe.replayed = true;
+      ++applied;
+    }
     queue.pop_front();
   }
-  // Not fsync'd: losing the deletion only redelivers effects that targets ignore.
-  ctx.db.write_buffered(cleanup);
-  probe.delivered += count;
-  probe.pending -= static_cast<std::int64_t>(count);
+  clean_up(ctx, deletions);
+  probe.delivered += applied;
+  probe.pending -= applied;
   st.in_flight.erase(target);
-  if (queue.empty()) st.queues.erase(target);
-  else pump(self, ctx, probe, target);
+  if (queue.empty())
+    st.queues.erase(target);
+  else
+    pump(self, ctx, probe, target);
 }
 
 // Sends `batch` to the target's actor; the response arrives as for any request.
 auto apply_request(self_ptr self, context& ctx, target_ref target, std::vector<std::string> batch) {
   if (target.video)
-    return self->request(ctx.dir.video(video_id(target.id)), ctx.cfg.request_timeout, apply_atom::value, std::move(batch));
+    return self->request(ctx.dir.video(video_id(target.id)), ctx.cfg.request_timeout, apply_atom::value,
+                         std::move(batch));
   return self->request(ctx.dir.user(user_id(target.id)), ctx.cfg.request_timeout, apply_atom::value, std::move(batch));
 }
 
@@ -83,7 +105,7 @@ void pump(self_ptr self, context& ctx, relay_probe& probe, target_ref target) {
     if (batch.size() == max_batch) break;
     batch.push_back(q.entry);
   }
-  st.in_flight.insert(target);
+  st.in_flight[target] = batch.size();
   auto count = batch.size();
   apply_request(self, ctx, target, std::move(batch))
       .then([self, &ctx, &probe, target, count](caf::ok_atom) { acknowledged(self, ctx, probe, target, count); },
@@ -100,21 +122,58 @@ void enqueue(self_ptr self, relay_probe& probe, queued q, target_ref target) {
   self->state.queues[target].push_back(std::move(q));
 }
 
+// Queues every stored entry of partition `p`; returns their targets.
+std::vector<target_ref> load_partition(self_ptr self, context& ctx, relay_probe& probe, storage::partition_id p) {
+  std::vector<target_ref> targets;
+  auto prefix = storage::keys::outbox_prefix(p);
+  ctx.db.scan(prefix, prefix.prefix_end(), [&](std::string_view key, std::string_view value) {
+    auto entry = storage::decode_outbox_entry(value);
+    if (!entry) return true;  // unreadable: left in place for an operator, never misapplied
+    enqueue(self, probe, queued{p, entry->op, std::string(value), std::nullopt}, target_of(*entry));
+    targets.push_back(target_of(*entry));
+    ++self->state.replay_left;
+    return true;
+  });
+  return targets;
+}
+
 void replay(self_ptr self, context& ctx, relay_probe& probe) {
   std::vector<target_ref> targets;
   for (storage::partition_id p = 0; p < storage::partition_count; ++p) {
-    auto prefix = storage::keys::outbox_prefix(p);
-    ctx.db.scan(prefix, prefix.prefix_end(), [&](std::string_view key, std::string_view value) {
-      auto entry = storage::decode_outbox_entry(value);
-      if (!entry) return true;  // unreadable: left in place for an operator, never misapplied
-      enqueue(self, probe, queued{p, entry->op, std::string(value), std::nullopt}, target_of(*entry));
-      targets.push_back(target_of(*entry));
-      ++self->state.replay_left;
-      return true;
-    });
+    auto loaded = load_partition(self, ctx, probe, p);
+    targets.insert(targets.end(), loaded.begin(), loaded.end());
   }
   if (self->state.replay_left == 0) probe.replayed = true;
   for (auto t : targets) pump(self, ctx, probe, t);
+}
+
+// The partition's primary is elsewhere now: its entries leave the queues (their waiters
+// hear an error), except those in flight, which stay until answered but are not cleaned up.
+void forget(self_ptr self, relay_probe& probe, storage::partition_id p) {
+  auto& st = self->state;
+  for (auto it = st.queues.begin(); it != st.queues.end();) {
+    auto sent = st.in_flight.count(it->first) ? st.in_flight[it->first] : 0;
+    auto& queue = it->second;
+    std::deque<queued> kept;
+    for (std::size_t i = 0; i < queue.size(); ++i) {
+      auto& q = queue[i];
+      if (q.partition != p) {
+        kept.push_back(std::move(q));
+        continue;
+      }
+      if (q.waiter && !q.dropped) q.waiter->deliver(caf_error(errc::unavailable, "the partition moved"));
+      --probe.pending;
+      if (i < sent) {
+        q.dropped = true;
+        kept.push_back(std::move(q));
+      }
+    }
+    queue = std::move(kept);
+    if (queue.empty())
+      it = st.queues.erase(it);
+    else
+      ++it;
+  }
 }
 
 outbox_relay_actor::behavior_type relay_behavior(self_ptr self, context* ctx, relay_probe* probe) {
@@ -130,8 +189,14 @@ outbox_relay_actor::behavior_type relay_behavior(self_ptr self, context* ctx, re
         pump(self, *ctx, *probe, target_of(*entry));
         return rp;
       },
-      [=](retry_atom, std::uint64_t target, bool video) { pump(self, *ctx, *probe, target_ref{target, video}); },
+      [=](retry_atom, std::uint64_t target, bool video) {
+        pump(self, *ctx, *probe, target_ref{target, video});
+      },
       [=](replay_atom) { replay(self, *ctx, *probe); },
+      [=](replay_atom, storage::partition_id p) {
+        for (auto t : load_partition(self, *ctx, *probe, p)) pump(self, *ctx, *probe, t);
+      },
+      [=](forget_atom, storage::partition_id p) { forget(self, *probe, p); },
   };
 }
 

@@ -21,7 +21,12 @@ using outbox_relay_actor = caf::typed_actor<
     caf::replies_to<deliver_atom, storage::partition_id, std::string>::with<caf::ok_atom>,
     caf::reacts_to<retry_atom, std::uint64_t, bool>,  // (target id, is a video)
     // Loads every stored outbox entry and delivers it; sets `replayed` once all are applied.
-    caf::reacts_to<replay_atom>>;
+    caf::reacts_to<replay_atom>,
+    // Cluster mode: this node became the partition's primary: deliver its stored entries.
+    caf::reacts_to<replay_atom, storage::partition_id>,
+    // Cluster mode: it is no longer the primary: drop the partition's entries (the new
+    // primary replays them).
+    caf::reacts_to<forget_atom, storage::partition_id>>;
 
 struct relay_probe {
   std::atomic<bool> replayed{false};

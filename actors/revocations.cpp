@@ -9,17 +9,18 @@
 
 namespace reel::actors {
 
-void revocation_list::load(storage::store& db, millis now) {
+void revocation_list::load(storage::store& db, millis now, bool delete_expired) {
   auto prefix = storage::keys::revoked_token_prefix();
   rocksdb::WriteBatch expired;
   std::lock_guard lock(mutex_);
   db.scan(prefix, prefix.prefix_end(), [&](std::string_view key, std::string_view value) {
     auto expires = storage::decode_revoked_token(value);
-    if (expires && *expires > now) revoked_[storage::read_u64(key, storage::key_header_bytes)] = *expires;
+    // Kept when they may not be deleted here: the next revocation takes them out.
+    if (expires && (*expires > now || !delete_expired)) revoked_[storage::read_u64(key, storage::key_header_bytes)] = *expires;
     else expired.Delete(rocksdb::Slice(key.data(), key.size()));
     return true;
   });
-  if (expired.Count() > 0) db.write_buffered(expired);
+  if (delete_expired && expired.Count() > 0) db.write_buffered(expired);
   look_again_at_double();
 }
 

@@ -15,10 +15,11 @@ namespace reel::actors {
 
 class revocation_list {
  public:
-  // Loads the revocations of tokens not yet expired, and deletes the stored ones of expired
-  // tokens (an expired token is rejected anyway; losing the deletion in a crash only means
-  // the next start deletes them).
-  void load(storage::store& db, millis now);
+  // Loads the revocations of tokens not yet expired, and (if `delete_expired`) deletes the
+  // stored ones of expired tokens (an expired token is rejected anyway; losing the deletion
+  // in a crash only means the next start deletes them). A cluster replica deletes nothing
+  // outside replication: the next revocation's write takes them out.
+  void load(storage::store& db, millis now, bool delete_expired = true);
   void add(std::uint64_t token_id, millis expires);
   void forget(std::uint64_t token_id);
   bool contains(std::uint64_t token_id) const;

@@ -12,8 +12,9 @@
 
 #include "actors/settings.hpp"
 #include "cluster/id_generator.hpp"
+#include "cluster/routing.hpp"
+#include "cluster/write_path.hpp"
 #include "schema/errors.hpp"
-#include "storage/committer.hpp"
 #include "storage/store.hpp"
 
 namespace reel::actors {
@@ -34,27 +35,41 @@ using push_atom = caf::atom_constant<caf::atom("push")>;
 using backfill_atom = caf::atom_constant<caf::atom("backfill")>;
 using hide_atom = caf::atom_constant<caf::atom("hide")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
+using forget_atom = caf::atom_constant<caf::atom("forget")>;
 
 // Every entity actor reacts to these: commit completions and its idle timer.
-using entity_actor = caf::typed_actor<caf::reacts_to<durable_atom, std::uint64_t, bool>, caf::reacts_to<caf::tick_atom>>;
+using entity_actor =
+    caf::typed_actor<caf::reacts_to<durable_atom, std::uint64_t, bool>, caf::reacts_to<caf::tick_atom>>;
 
 caf::error to_caf(const error& e);
 error from_caf(const caf::error& e);
-inline caf::error caf_error(errc code, std::string message = {}) { return to_caf(make_error(code, std::move(message))); }
+inline caf::error caf_error(errc code, std::string message = {}) {
+  return to_caf(make_error(code, std::move(message)));
+}
+// A write that could not be made durable (single node) or visible on every replica of its
+// partition (cluster: the primary changed or lost its lease): the client may retry.
+inline caf::error write_failed() { return caf_error(errc::unavailable, "the write could not be committed; retry"); }
 
 class directory;
 class celebrity_set;
 class recent_timeline;
+class revocation_list;
 
 // The node's shared services, alive as long as the actor system.
 struct context {
   storage::store& db;
-  storage::committer& commits;
+  cluster::write_path& commits;
   cluster::id_generator& ids;
   directory& dir;
   celebrity_set& celebrities;
   recent_timeline& recent;
+  revocation_list& revoked;
   settings cfg;
+  const cluster::routing& routing;
+  // Cluster mode: entities may live on other nodes, and writes replicate.
+  bool replicated = false;
+  // Cluster mode: the entity router of a connected peer (null when not connected).
+  std::function<caf::actor(std::uint16_t node)> peer_router;
 };
 
 // Bookkeeping of one entity actor's writes: each batch gets a sequence number; the commit
@@ -72,8 +87,10 @@ class write_log {
 
   // Runs `then` once everything written so far is durable (at once if nothing is pending).
   void after_pending(continuation then) {
-    if (waiting_.empty()) then(true);
-    else waiting_.rbegin()->second.push_back(std::move(then));
+    if (waiting_.empty())
+      then(true);
+    else
+      waiting_.rbegin()->second.push_back(std::move(then));
   }
 
   void complete(std::uint64_t seq, bool durable) {

@@ -84,7 +84,7 @@ user_actor::behavior_type user_behavior(user_self self, context* ctx, user_id id
 write_log::continuation on_durable(user_self self, std::function<void()> then, std::function<void(caf::error)> fail) {
   return [self, then = std::move(then), fail = std::move(fail)](bool durable) {
     if (!durable) {
-      fail(caf_error(errc::internal, "write failed"));
+      fail(write_failed());
       self->quit(caf::exit_reason::user_shutdown);
       return;
     }

@@ -33,7 +33,7 @@ write_log::continuation when_durable(self_ptr self, Promise rp, std::function<vo
   return [self, rp, then](bool durable) mutable {
     if (self->state.log.idle()) self->state.likers.clear();
     if (durable) return then(rp);
-    rp.deliver(caf_error(errc::internal, "write failed"));
+    rp.deliver(write_failed());
     self->quit(caf::exit_reason::user_shutdown);  // memory is ahead of storage: reload
   };
 }

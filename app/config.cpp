@@ -14,7 +14,8 @@ std::optional<int> parse(int argc, char** argv, config& c) {
   std::int64_t token_ttl_s = c.edge.token_ttl.count();
   std::int64_t idle_conn_s = c.server.idle_timeout.count();
   cli.add_option("--listen", c.server.listen, "address and port to serve HTTP on")->capture_default_str();
-  cli.add_option("--data-dir", c.data_dir, "directory of the node's data (RocksDB, token secret)")->capture_default_str();
+  cli.add_option("--data-dir", c.data_dir, "directory of the node's data (RocksDB, token secret)")
+      ->capture_default_str();
   cli.add_option("--public-url", public_url, "base URL clients reach this server at (default: http://<listen>)");
   cli.add_option("--http-threads", c.server.threads, "Pistache reactor threads")->capture_default_str();
   cli.add_option("--idle-passivation-ms", idle_ms, "stop an entity actor after this long without messages")
@@ -24,14 +25,17 @@ std::optional<int> parse(int argc, char** argv, config& c) {
   cli.add_option("--token-ttl", token_ttl_s, "login token lifetime in seconds")->capture_default_str();
   cli.add_option("--max-body-bytes", c.edge.max_body_bytes, "largest request body accepted (413 above)")
       ->capture_default_str();
-  cli.add_option("--max-message-bytes", c.edge.max_message_bytes, "longest chat message in bytes")->capture_default_str();
+  cli.add_option("--max-message-bytes", c.edge.max_message_bytes, "longest chat message in bytes")
+      ->capture_default_str();
   cli.add_option("--idle-connection-timeout", idle_conn_s, "seconds before an idle keep-alive connection is closed")
       ->capture_default_str();
   cli.add_option("--rate-limit-rps", c.rate_limit_per_second,
                  "register/login attempts per second per client address (0 = unlimited)")
       ->capture_default_str();
-  cli.add_option("--rate-limit-burst", c.rate_limit_burst, "register/login burst per client address")->capture_default_str();
-  cli.add_option("--hash-threads", c.hash_threads, "threads hashing passwords (Argon2id, 64 MiB each)")->capture_default_str();
+  cli.add_option("--rate-limit-burst", c.rate_limit_burst, "register/login burst per client address")
+      ->capture_default_str();
+  cli.add_option("--hash-threads", c.hash_threads, "threads hashing passwords (Argon2id, 64 MiB each)")
+      ->capture_default_str();
   cli.add_option("--hash-queue", c.hash_queue, "password hashes allowed to wait; beyond it 'busy' (503)")
       ->capture_default_str();
   std::int64_t max_video_s = c.edge.media_limits.max_duration.count();
@@ -57,13 +61,46 @@ std::optional<int> parse(int argc, char** argv, config& c) {
   cli.add_option("--fanout-page", c.actors.fanout_page, "followers read per fan-out step (several steps run at once)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cli.add_option("--read-cache-mb", c.actors.read_cache_mb,
-                 "memory for user, video and edge records read by key (3/4) and the newest entries of inboxes and works lists (1/4); each reading thread keeps a further copy of up to 1/8 of each part (0 = read RocksDB every time)")
+  cli.add_option(
+         "--read-cache-mb", c.actors.read_cache_mb,
+         "memory for user, video and edge records read by key (3/4) and the newest entries of inboxes and works lists "
+         "(1/4); each reading thread keeps a further copy of up to 1/8 of each part (0 = read RocksDB every time)")
       ->capture_default_str();
   cli.add_option("--gateway-actors", c.actors.gateway_actors, "edge actors turning writes into actor messages")
       ->capture_default_str();
   cli.add_option("--debug-clock-offset-ms", c.debug_clock_offset_ms, "shift the wall clock (tests: clock set back)")
       ->group("Testing");
+  // Cluster mode (README: "Running a cluster").
+  std::string etcd, node_name, advertise, cluster_bind, cluster_name = "reel";
+  std::uint16_t cluster_port = 0;
+  std::int64_t lease_ttl_s = 2;
+  std::size_t bootstrap_nodes = 1;
+  cli.add_option("--etcd", etcd, "etcd endpoints, comma-separated (e.g. http://127.0.0.1:2379): run as a cluster node")
+      ->group("Cluster");
+  cli.add_option("--cluster", cluster_name, "the cluster's name: its keys in etcd live under /reel/<name>")
+      ->group("Cluster")
+      ->capture_default_str();
+  cli.add_option("--node-name", node_name,
+                 "this node's stable name; it decides the node number (default: <advertised host>-<HTTP port>)")
+      ->group("Cluster");
+  cli.add_option("--advertise", advertise,
+                 "the address peers reach this node's cluster port at (default: the host of --listen, or 127.0.0.1)")
+      ->group("Cluster");
+  cli.add_option("--cluster-port", cluster_port, "port for the other nodes (0: any free port, published in etcd)")
+      ->group("Cluster")
+      ->capture_default_str();
+  cli.add_option("--cluster-bind", cluster_bind, "address the cluster port binds to (default: the advertised one)")
+      ->group("Cluster");
+  cli.add_option("--lease-ttl", lease_ttl_s,
+                 "seconds: a node silent for this long loses its partitions (etcd lease TTL, at least 2)")
+      ->group("Cluster")
+      ->check(CLI::Range(2, 60))
+      ->capture_default_str();
+  cli.add_option("--bootstrap-nodes", bootstrap_nodes,
+                 "the first placement of partitions waits until this many nodes have joined")
+      ->group("Cluster")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -83,6 +120,28 @@ std::optional<int> parse(int argc, char** argv, config& c) {
   c.server.max_request_bytes = limit + std::max<std::size_t>(limit, 16 << 20);
   c.edge.public_url = public_url.empty() ? "http://" + c.server.listen : public_url;
   while (c.edge.public_url.size() > 1 && c.edge.public_url.back() == '/') c.edge.public_url.pop_back();
+  if (!etcd.empty()) {
+    actors::cluster_options cluster;
+    auto& m = cluster.membership;
+    for (std::size_t at = 0; at <= etcd.size();) {
+      auto comma = std::min(etcd.find(',', at), etcd.size());
+      if (comma > at) m.etcd.push_back(etcd.substr(at, comma - at));
+      at = comma + 1;
+    }
+    auto listen_host = c.server.listen.substr(0, c.server.listen.rfind(':'));
+    auto http_port = c.server.listen.substr(c.server.listen.rfind(':') + 1);
+    m.advertise_host = !advertise.empty()                                  ? advertise
+                       : (listen_host.empty() || listen_host == "0.0.0.0") ? "127.0.0.1"
+                                                                           : listen_host;
+    m.node_name = node_name.empty() ? m.advertise_host + "-" + http_port : node_name;
+    m.cluster = cluster_name;
+    m.http_url = c.edge.public_url;
+    m.lease_ttl = std::chrono::seconds(lease_ttl_s);
+    m.bootstrap_nodes = bootstrap_nodes;
+    cluster.listen_host = cluster_bind.empty() ? m.advertise_host : cluster_bind;
+    cluster.listen_port = cluster_port;
+    c.cluster = std::move(cluster);
+  }
   return std::nullopt;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "actors/node.hpp"
@@ -25,6 +26,8 @@ struct config {
   std::size_t media_queue = 16;
   int batch_niceness = 10;  // nice value of the Argon2 and FFmpeg workers
   std::int64_t debug_clock_offset_ms = 0;
+  // Cluster mode: set when --etcd is given.
+  std::optional<actors::cluster_options> cluster;
 };
 
 // Parses flags; on --help or a bad flag prints and returns the exit code to use.

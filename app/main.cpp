@@ -25,14 +25,17 @@ sigset_t block_shutdown_signals() {
 int run(const reel::app::config& cfg) {
   auto signals = block_shutdown_signals();
   reel::cluster::set_clock_offset(cfg.debug_clock_offset_ms);
-  reel::actors::node node({cfg.data_dir, cfg.actors});
+  reel::actors::node node({cfg.data_dir, cfg.actors, cfg.cluster});
+  // A cluster's nodes check each other's tokens: they share one secret (the first node's).
+  auto local_key = reel::http::token_keys::load_or_create(cfg.data_dir / "token.key");
+  auto keys = reel::http::token_keys::from_bytes(node.token_secret(local_key.bytes()));
   reel::http::password_pool passwords(cfg.hash_threads, cfg.hash_queue, cfg.batch_niceness);
   reel::http::rate_limiter limiter(cfg.rate_limit_per_second, cfg.rate_limit_burst);
   reel::media::library media(cfg.data_dir / "media");
   reel::http::bounded_pool upload_pool(cfg.upload_threads, cfg.upload_queue);
   reel::http::bounded_pool media_pool(cfg.media_threads, cfg.media_queue, cfg.batch_niceness);
   reel::http::edge edge{.api = node.api(),
-                        .keys = reel::http::token_keys::load_or_create(cfg.data_dir / "token.key"),
+                        .keys = keys,
                         .passwords = passwords,
                         .limiter = limiter,
                         .media = media,
@@ -40,11 +43,12 @@ int run(const reel::app::config& cfg) {
                         .media_pool = media_pool,
                         .cfg = cfg.edge,
                         .ready = [&node] { return node.ready(); },
-                        .node_metrics = [&node] { return node.metrics(); }};
+                        .node_metrics = [&node] { return node.metrics(); },
+                        .cluster_status = [&node] { return node.cluster_status(); }};
   reel::http::server server(cfg.server, edge);
   server.start();
-  fmt::print("reeld: serving on {} (data in {}, public URL {})\n", cfg.server.listen, cfg.data_dir.string(),
-             cfg.edge.public_url);
+  fmt::print("reeld: serving on {} (data in {}, public URL {}{})\n", cfg.server.listen, cfg.data_dir.string(),
+             cfg.edge.public_url, cfg.cluster ? ", cluster " + cfg.cluster->membership.cluster : std::string());
   std::fflush(stdout);
   int sig = 0;
   sigwait(&signals, &sig);

@@ -41,7 +41,7 @@ class id_generator {
   std::uint32_t node_;
   clock_fn clock_;
   std::mutex mutex_;
-  std::int64_t last_ms_ = 0;       // relative to epoch_ms
+  std::int64_t last_ms_ = 0;  // relative to epoch_ms
   std::uint32_t sequence_ = 0;
   std::int64_t reserved_until_ = 0;  // relative to epoch_ms, exclusive
 };

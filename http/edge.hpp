@@ -84,6 +84,7 @@ struct edge {
   edge_settings cfg;
   std::function<bool()> ready;
   std::function<std::string()> node_metrics;
+  std::function<std::string()> cluster_status;  // JSON; "{}" on a single node
   http_probe probe;
   std::atomic<bool> draining{false};  // shutting down: new requests are refused
   std::atomic<int> in_flight{0};      // requests not yet answered

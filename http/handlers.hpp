@@ -39,6 +39,7 @@ void handle_ping(edge& e, const request& r, responder_ptr out);
 void handle_healthz(edge& e, const request& r, responder_ptr out);
 void handle_readyz(edge& e, const request& r, responder_ptr out);
 void handle_metrics(edge& e, const request& r, responder_ptr out);
+void handle_cluster(edge& e, const request& r, responder_ptr out);
 
 // A service reply that renders its value with `render` on success.
 template <class T, class Render>

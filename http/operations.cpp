@@ -9,7 +9,11 @@ void handle_healthz(edge&, const request&, responder_ptr out) { out->send(200, "
 
 void handle_readyz(edge& e, const request&, responder_ptr out) {
   if (e.ready()) return out->send(200, "application/json", R"({"status":"ready"})");
-  out->send(503, "application/json", R"({"status":"replaying outbox"})");
+  out->send(503, "application/json", R"({"status":"not ready: replaying the outbox, or catching up with the cluster"})");
+}
+
+void handle_cluster(edge& e, const request&, responder_ptr out) {
+  out->send(200, "application/json", e.cluster_status ? e.cluster_status() : "{}");
 }
 
 void handle_metrics(edge& e, const request&, responder_ptr out) {

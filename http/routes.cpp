@@ -9,11 +9,12 @@ namespace reel::http {
 
 namespace {
 
-std::array<route, 21> routes{{
+std::array<route, 22> routes{{
     {"/ping", handle_ping},
     {"/healthz", handle_healthz},
     {"/readyz", handle_readyz},
     {"/metrics", handle_metrics},
+    {"/reel/v1/cluster", handle_cluster},
     {"/douyin/user/register", handle_register},
     {"/douyin/user/login", handle_login},
     {"/douyin/user", handle_user},

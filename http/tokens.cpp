@@ -146,6 +146,14 @@ token_keys token_keys::generate() {
   return keys;
 }
 
+token_keys token_keys::from_bytes(std::string_view bytes) {
+  ensure_sodium();
+  if (bytes.size() != key_size) throw std::runtime_error("a token secret has " + std::to_string(key_size) + " bytes");
+  token_keys keys;
+  std::memcpy(keys.key_.data(), bytes.data(), key_size);
+  return keys;
+}
+
 token_keys::~token_keys() { sodium_memzero(key_.data(), key_.size()); }
 
 bool token_keys::operator==(const token_keys& other) const {

@@ -26,6 +26,10 @@ class token_keys {
 
   // A fresh random secret that lives only in memory (tests, single-process tools).
   static token_keys generate();
+  // A secret given as its bytes (a cluster's, shared through etcd); throws
+  // std::runtime_error unless `bytes` has key_size bytes.
+  static token_keys from_bytes(std::string_view bytes);
+  std::string bytes() const { return std::string(reinterpret_cast<const char*>(key_.data()), key_.size()); }
 
   token_keys(const token_keys&) = default;
   token_keys& operator=(const token_keys&) = default;

@@ -141,6 +141,12 @@ std::optional<std::uint64_t> replica::propose(std::string payload, instant now) 
   return index;
 }
 
+std::vector<replica::peer_view> replica::peers() const {
+  std::vector<peer_view> out;
+  for (const auto& [node, p] : peers_) out.push_back({p.who, p.match, p.applied});
+  return out;
+}
+
 std::pair<std::uint64_t, std::uint64_t> replica::snapshot_point() const {
   return {applied_, log_.epoch_at(applied_).value_or(0)};
 }

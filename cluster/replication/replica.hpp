@@ -125,6 +125,13 @@ class replica {
   // Where a snapshot taken now stands: the applied index and the epoch of its entry.
   std::pair<std::uint64_t, std::uint64_t> snapshot_point() const;
   partition_number partition() const { return options_.partition; }
+  // A primary's view of its peers, for metrics: how far each holds and has applied the log.
+  struct peer_view {
+    member who;
+    std::uint64_t match = 0;
+    std::uint64_t applied = 0;
+  };
+  std::vector<peer_view> peers() const;
   // A committed entry was found conflicting: the protocol's safety was broken (never expected;
   // the simulation's checker fails on it).
   std::uint64_t safety_violations() const { return violations_; }

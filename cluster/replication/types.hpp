@@ -131,14 +131,6 @@ struct append_response {
 };
 
 template <class Inspector>
-auto inspect(Inspector& f, append_response::verdict& x) {
-  auto v = static_cast<std::uint8_t>(x);
-  auto result = f(v);
-  x = static_cast<append_response::verdict>(v);
-  return result;
-}
-
-template <class Inspector>
 auto inspect(Inspector& f, append_response& x) {
   return f(x.partition, x.from, x.epoch, x.result, x.match, x.applied, x.conflict_index, x.conflict_epoch);
 }

@@ -1,0 +1,443 @@
+#include "cluster/replicator.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+
+#include "storage/records.hpp"
+
+namespace reel::cluster {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+using replication::instant;
+
+instant to_instant(clock::time_point t) { return std::chrono::duration_cast<instant>(t.time_since_epoch()); }
+instant now_instant() { return to_instant(clock::now()); }
+
+// Owner packed in one word: bit 31 known, bit 30 here, low 16 bits the primary's node.
+constexpr std::uint32_t known_bit = 1u << 31;
+constexpr std::uint32_t here_bit = 1u << 30;
+
+std::uint32_t encode_owner(const owner& o) {
+  switch (o.at) {
+    case owner::where::here:
+      return known_bit | here_bit;
+    case owner::where::elsewhere:
+      return known_bit | o.node;
+    case owner::where::unavailable:
+      return 0;
+  }
+  return 0;
+}
+
+owner decode_owner(std::uint32_t word) {
+  if (!(word & known_bit)) return {owner::where::unavailable, 0};
+  if (word & here_bit) return {owner::where::here, 0};
+  return {owner::where::elsewhere, static_cast<std::uint16_t>(word & 0xFFFF)};
+}
+
+// Checks that every record of a batch belongs to one partition: a batch that strays would
+// be replicated with the wrong partition's log.
+class partition_check : public rocksdb::WriteBatch::Handler {
+ public:
+  explicit partition_check(storage::partition_id p) : p_(p) {}
+  rocksdb::Status PutCF(std::uint32_t, const rocksdb::Slice& key, const rocksdb::Slice&) override { return check(key); }
+  rocksdb::Status DeleteCF(std::uint32_t, const rocksdb::Slice& key) override { return check(key); }
+  rocksdb::Status SingleDeleteCF(std::uint32_t, const rocksdb::Slice& key) override { return check(key); }
+  rocksdb::Status DeleteRangeCF(std::uint32_t, const rocksdb::Slice& begin, const rocksdb::Slice& end) override {
+    auto s = check(begin);
+    return s.ok() ? check(end) : s;
+  }
+  rocksdb::Status MergeCF(std::uint32_t, const rocksdb::Slice& key, const rocksdb::Slice&) override {
+    return check(key);
+  }
+
+ private:
+  rocksdb::Status check(const rocksdb::Slice& key) const {
+    if (key.size() < 2 || ((static_cast<unsigned char>(key[0]) << 8) | static_cast<unsigned char>(key[1])) != p_)
+      return rocksdb::Status::InvalidArgument("a key of another partition");
+    return rocksdb::Status::OK();
+  }
+  storage::partition_id p_;
+};
+
+bool within(storage::partition_id p, const std::string& rep) {
+  if (rep.empty()) return true;  // a barrier
+  try {
+    rocksdb::WriteBatch batch(rep);
+    partition_check check(p);
+    return batch.Iterate(&check).ok();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+replication::restored_state restore(const storage::store& db, storage::partition_id p) {
+  replication::restored_state r;
+  if (auto base = db.get(storage::keys::log_base(p))) {
+    if (auto point = storage::decode_log_base(*base)) {
+      r.base_index = point->index;
+      r.base_epoch = point->epoch;
+    }
+  }
+  auto prefix = storage::keys::log_prefix(p);
+  db.scan(prefix, prefix.prefix_end(), [&](std::string_view key, std::string_view value) {
+    auto index = storage::read_u64(key, storage::key_header_bytes);
+    auto record = storage::decode_log_entry(value);
+    if (!record || index != r.base_index + r.entries.size() + 1) {
+      std::fprintf(stderr, "reeld: partition %u: log entry %llu unreadable or out of order; log cut there\n", p,
+                   static_cast<unsigned long long>(index));
+      return false;
+    }
+    r.entries.push_back({index, record->epoch, std::move(record->payload)});
+    return true;
+  });
+  if (auto meta = db.get(storage::keys::partition_meta(p)))
+    r.applied = storage::decode_partition_meta(*meta).value_or(0);
+  return r;
+}
+
+}  // namespace
+
+replicator::replicator(storage::store& db, storage::committer& commits, peer_link& link, replicator_options options,
+                       replicator_hooks hooks)
+    : db_(db), commits_(commits), link_(link), options_(std::move(options)), hooks_(std::move(hooks)) {
+  self_ = options_.self;
+  build_replicas();
+  thread_ = std::thread([this] { run(); });
+}
+
+replicator::~replicator() { stop(); }
+
+void replicator::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+    wake_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+  for (auto& s : slots_) settle_proposals(s, 0, true);
+}
+
+void replicator::build_replicas() {
+  for (storage::partition_id p = 0; p < replicated_partitions; ++p) {
+    replication::replica_options o;
+    o.self = options_.self;
+    o.partition = p;
+    o.times = options_.times;
+    slots_[p].replica = std::make_unique<replication::replica>(o, restore(db_, p));
+    slots_[p].primary = false;
+  }
+}
+
+// --- Inputs ------------------------------------------------------------------------------------
+
+void replicator::push(event e) {
+  std::lock_guard lock(mutex_);
+  if (stopping_) {
+    if (auto* p = std::get_if<ev_propose>(&e)) p->done(false);
+    return;
+  }
+  events_.push_back(std::move(e));
+  wake_.notify_one();
+}
+
+void replicator::submit(storage::partition_id partition, rocksdb::WriteBatch batch, callback done) {
+  probe_.proposals.fetch_add(1, std::memory_order_relaxed);
+  push(ev_propose{partition, batch.Data(), std::move(done)});
+}
+
+void replicator::deliver(replication::node_id from, std::vector<replication::append_request> requests,
+                         std::vector<replication::append_response> responses) {
+  probe_.messages_received.fetch_add(1, std::memory_order_relaxed);
+  push(ev_messages{from, std::move(requests), std::move(responses)});
+}
+
+void replicator::set_config(storage::partition_id p, replication::configuration config) {
+  push(ev_config{p, std::move(config)});
+}
+
+void replicator::set_authority(clock::time_point until) { push(ev_authority{to_instant(until)}); }
+
+void replicator::peer_unreachable(replication::node_id node) { push(ev_peer_down{node}); }
+
+void replicator::reincarnate(replication::member self) { push(ev_reincarnate{self}); }
+
+replication::member replicator::self() const {
+  std::lock_guard lock(status_mutex_);
+  return self_;
+}
+
+// --- The loop ----------------------------------------------------------------------------------
+
+void replicator::run() {
+  std::vector<event> batch;
+  auto next_tick = clock::now();
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_until(lock, next_tick, [this] { return stopping_ || !events_.empty(); });
+      if (stopping_) return;
+      batch.swap(events_);
+    }
+    auto now = now_instant();
+    for (auto& e : batch) handle(e, now);
+    batch.clear();
+    if (clock::now() >= next_tick) {
+      next_tick = clock::now() + options_.tick;
+      if (!rebuilding_)
+        for (auto& s : slots_) s.replica->tick(now);
+    }
+    if (!rebuilding_)
+      for (storage::partition_id p = 0; p < replicated_partitions; ++p) drain(p, now);
+    flush_messages();
+    publish(now);
+  }
+}
+
+void replicator::handle(event& e, instant now) {
+  std::visit([&](auto& x) { on(x, now); }, e);
+}
+
+void replicator::on(ev_propose& e, instant now) {
+  if (e.p >= replicated_partitions || rebuilding_ || !within(e.p, e.batch)) {
+    if (e.p < replicated_partitions && !rebuilding_)
+      std::fprintf(stderr, "reeld: a batch for partition %u holds keys of another partition; refused\n", e.p);
+    probe_.proposals_failed.fetch_add(1, std::memory_order_relaxed);
+    return e.done(false);
+  }
+  auto& s = slots_[e.p];
+  auto index = s.replica->propose(std::move(e.batch), now);
+  if (!index) {
+    probe_.proposals_failed.fetch_add(1, std::memory_order_relaxed);
+    return e.done(false);
+  }
+  s.proposals.emplace(*index, std::move(e.done));
+}
+
+void replicator::on(ev_messages& e, instant now) {
+  if (rebuilding_) return;  // the peers resend
+  for (auto& r : e.requests)
+    if (r.partition < replicated_partitions) slots_[r.partition].replica->receive(std::move(r), now);
+  for (auto& r : e.responses)
+    if (r.partition < replicated_partitions) slots_[r.partition].replica->receive(r, now);
+}
+
+void replicator::on(ev_persisted& e, instant now) {
+  if (e.generation != generation_ || rebuilding_) return;
+  if (!e.ok) {
+    std::fprintf(stderr, "reeld: partition %u: the log could not be written; its writes stall\n", e.p);
+    return;
+  }
+  slots_[e.p].replica->persisted(e.index, e.epoch, now);
+}
+
+void replicator::on(ev_applied& e, instant now) {
+  if (e.generation != generation_ || rebuilding_) return;
+  if (!e.ok) {
+    std::fprintf(stderr, "reeld: partition %u: entry %llu could not be applied; its writes stall\n", e.p,
+                 static_cast<unsigned long long>(e.index));
+    return;
+  }
+  slots_[e.p].replica->applied(e.index, now);
+}
+
+void replicator::on(ev_config& e, instant now) {
+  if (e.p < replicated_partitions && !rebuilding_) slots_[e.p].replica->set_config(e.config, now);
+}
+
+void replicator::on(ev_authority& e, instant now) {
+  authority_ = e.until;
+  if (rebuilding_) return;
+  for (auto& s : slots_) s.replica->set_authority(e.until, now);
+}
+
+void replicator::on(ev_peer_down& e, instant now) {
+  if (rebuilding_) return;
+  for (auto& s : slots_) s.replica->peer_unreachable(e.node, now);
+}
+
+void replicator::on(ev_reincarnate& e, instant) {
+  for (storage::partition_id p = 0; p < replicated_partitions; ++p) {
+    settle_proposals(slots_[p], 0, true);
+    if (slots_[p].primary && hooks_.stopped_primary) hooks_.stopped_primary(p);
+    slots_[p].primary = false;
+  }
+  options_.self = e.self;
+  {
+    std::lock_guard lock(status_mutex_);
+    self_ = e.self;
+  }
+  ++generation_;
+  rebuilding_ = true;
+  outgoing_.clear();
+  // The committer applies batches in order: once this empty one is durable, so is every
+  // write of the old incarnation, and the log can be read back.
+  auto generation = generation_;
+  commits_.submit(storage::node_partition, rocksdb::WriteBatch(),
+                  [this, generation](bool) { push(ev_rebuild{generation}); });
+}
+
+void replicator::on(ev_rebuild& e, instant now) {
+  if (e.generation != generation_) return;
+  build_replicas();
+  rebuilding_ = false;
+  for (auto& s : slots_) s.replica->set_authority(authority_, now);
+}
+
+// --- Outputs -----------------------------------------------------------------------------------
+
+void replicator::drain(storage::partition_id p, instant now) {
+  auto& s = slots_[p];
+  auto out = s.replica->take_ready();
+  if (!out.persist.empty()) persist(p, out.persist);
+  if (!out.apply.empty()) apply(p, out.apply);
+  for (auto& m : out.messages) {
+    auto& box = outgoing_[m.to.value];
+    if (auto* r = std::get_if<replication::append_request>(&m.msg))
+      box.first.push_back(std::move(*r));
+    else
+      box.second.push_back(std::get<replication::append_response>(m.msg));
+  }
+  if (out.abandon) settle_proposals(s, 0, true);
+  if (out.visible) settle_proposals(s, out.visible, false);
+  for (const auto& r : out.reports)
+    if (hooks_.report) hooks_.report(r);
+  for (const auto& target : out.snapshots) {
+    // Logs are not compacted yet: a peer that needs a snapshot is told no, and retried.
+    s.replica->snapshot_failed(target.node, now);
+  }
+  bool primary = s.replica->current_role() == replication::replica::role::primary;
+  if (primary && !s.primary && s.replica->serving(now)) {
+    s.primary = true;
+    probe_.became_primary.fetch_add(1, std::memory_order_relaxed);
+    if (hooks_.became_primary) hooks_.became_primary(p);
+  } else if (!primary && s.primary) {
+    s.primary = false;
+    if (hooks_.stopped_primary) hooks_.stopped_primary(p);
+  }
+}
+
+void replicator::persist(storage::partition_id p, std::vector<replication::persist_op>& ops) {
+  for (auto& op : ops) {
+    rocksdb::WriteBatch batch;
+    if (op.truncate) {
+      batch.DeleteRange(storage::keys::log_entry(p, op.truncate_after + 1).str(),
+                        storage::keys::log_prefix(p).prefix_end());
+    }
+    for (const auto& e : op.entries)
+      batch.Put(storage::keys::log_entry(p, e.index).str(), storage::encode_log_entry(e.epoch, e.payload));
+    if (op.entries.empty()) {
+      commits_.submit(p, std::move(batch), [](bool) {});
+      continue;
+    }
+    auto index = op.entries.back().index, epoch = op.entries.back().epoch;
+    auto generation = generation_;
+    commits_.submit(p, std::move(batch), [this, p, generation, index, epoch](bool ok) {
+      push(ev_persisted{p, generation, index, epoch, ok});
+    });
+  }
+}
+
+void replicator::apply(storage::partition_id p, std::vector<replication::entry>& entries) {
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    auto& e = entries[i];
+    if (!within(p, e.payload)) {
+      std::fprintf(stderr, "reeld: partition %u: entry %llu is not a batch of this partition; applying stops\n", p,
+                   static_cast<unsigned long long>(e.index));
+      return;
+    }
+    rocksdb::WriteBatch batch = e.payload.empty() ? rocksdb::WriteBatch() : rocksdb::WriteBatch(std::move(e.payload));
+    batch.Put(storage::keys::partition_meta(p).str(), storage::encode_partition_meta(e.index));
+    probe_.committed_entries.fetch_add(1, std::memory_order_relaxed);
+    if (i + 1 < entries.size()) {
+      commits_.submit(
+          p, std::move(batch), [](bool) {}, false);
+      continue;
+    }
+    // Entries apply in order: the last one's completion covers them all.
+    auto generation = generation_;
+    auto index = e.index;
+    commits_.submit(
+        p, std::move(batch),
+        [this, p, generation, index](bool ok) {
+          push(ev_applied{p, generation, index, ok});
+        },
+        false);
+  }
+}
+
+void replicator::settle_proposals(slot& s, std::uint64_t visible, bool abandon) {
+  for (auto it = s.proposals.begin(); it != s.proposals.end() && (abandon || it->first <= visible);) {
+    if (abandon) probe_.proposals_failed.fetch_add(1, std::memory_order_relaxed);
+    it->second(!abandon);
+    it = s.proposals.erase(it);
+  }
+}
+
+void replicator::flush_messages() {
+  for (auto& [node, box] : outgoing_) {
+    if (box.first.empty() && box.second.empty()) continue;
+    probe_.messages_sent.fetch_add(1, std::memory_order_relaxed);
+    link_.send(replication::node_id(node), std::move(box.first), std::move(box.second));
+  }
+  outgoing_.clear();
+}
+
+void replicator::publish(instant now) {
+  std::int64_t all = std::numeric_limits<std::int64_t>::max();
+  for (storage::partition_id p = 0; p < replicated_partitions; ++p) {
+    const auto& r = *slots_[p].replica;
+    owner o{owner::where::unavailable, 0};
+    const auto& c = r.config();
+    if (!rebuilding_ && c.epoch != 0) {
+      if (r.serving(now))
+        o = {owner::where::here, 0};
+      else if (c.primary != options_.self)
+        o = {owner::where::elsewhere, c.primary.node.value};
+    }
+    routes_[p].owner.store(encode_owner(o), std::memory_order_release);
+    auto until = !rebuilding_ && r.can_read(now) ? authority_.count() : 0;
+    routes_[p].read_until.store(until, std::memory_order_release);
+    all = std::min<std::int64_t>(all, until);
+  }
+  all_read_until_.store(all, std::memory_order_release);
+  if (clock::now() < next_status_) return;
+  next_status_ = clock::now() + std::chrono::milliseconds(100);
+  std::vector<partition_status> status;
+  for (storage::partition_id p = 0; p < replicated_partitions; ++p) {
+    const auto& r = *slots_[p].replica;
+    status.push_back({p, r.config(), r.current_role(), r.serving(now), r.can_read(now), r.log().last_index(),
+                      r.commit_index(), r.applied_index(), r.visible_index(), r.peers()});
+  }
+  std::lock_guard lock(status_mutex_);
+  status_ = std::move(status);
+}
+
+// --- Routing -----------------------------------------------------------------------------------
+
+owner replicator::owner_of(storage::partition_id p) const {
+  if (p >= replicated_partitions) return {owner::where::unavailable, 0};
+  return decode_owner(routes_[p].owner.load(std::memory_order_acquire));
+}
+
+bool replicator::can_read(storage::partition_id p) const {
+  if (p >= replicated_partitions) return false;
+  return now_instant().count() < routes_[p].read_until.load(std::memory_order_acquire);
+}
+
+bool replicator::can_read_all() const {
+  return now_instant().count() < all_read_until_.load(std::memory_order_acquire);
+}
+
+std::vector<partition_status> replicator::status() const {
+  std::lock_guard lock(status_mutex_);
+  return status_;
+}
+
+}  // namespace reel::cluster

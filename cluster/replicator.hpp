@@ -1,0 +1,216 @@
+// A cluster node's replication host: one replica state machine per partition (and the
+// shared partition), all driven by one thread, which does their I/O.
+//
+// - Writes: an actor's batch is proposed to its partition's replica; its callback runs once
+//   the batch is visible on every replica (cluster/replication/replica.hpp), or fails.
+// - The log: entries persist as [p][log_entry][index] through the group committer, one
+//   fsync for every partition's appends of a round; a truncation is a range deletion in the
+//   same write.
+// - Applying: a committed entry's batch plus [p][partition_meta] = its index, as one write
+//   without fsync (the log is durable; after a crash the entries are applied again, which
+//   is idempotent: puts and deletes in log order).
+// - Messages: everything a round produces for one node leaves as one message (peer_link).
+//
+// It is also the node's routing (which node is each partition's primary, and whether this
+// node may read it), published after every round for lock-free readers.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "cluster/replication/replica.hpp"
+#include "cluster/routing.hpp"
+#include "cluster/write_path.hpp"
+#include "storage/committer.hpp"
+#include "storage/store.hpp"
+
+namespace reel::cluster {
+
+// The data partitions and the shared one.
+constexpr std::size_t replicated_partitions = storage::partition_count + 1;
+
+// Where replication messages leave the node: one call per destination node and round.
+class peer_link {
+ public:
+  virtual ~peer_link() = default;
+  virtual void send(replication::node_id to, std::vector<replication::append_request> requests,
+                    std::vector<replication::append_response> responses) = 0;
+};
+
+// What the replicator tells the rest of the node. Called on its thread: hand over, never block.
+struct replicator_hooks {
+  std::function<void(storage::partition_id)> became_primary;   // serving now: start its relay and fan-out
+  std::function<void(storage::partition_id)> stopped_primary;  // no longer primary: stop its entities
+  std::function<void(const replication::report&)> report;      // for the controller
+};
+
+struct replicator_options {
+  replication::member self;
+  replication::timing times;
+  std::chrono::milliseconds tick{10};
+};
+
+// One partition as /metrics and the status command show it.
+struct partition_status {
+  storage::partition_id partition = 0;
+  replication::configuration config;
+  replication::replica::role role = replication::replica::role::none;
+  bool serving = false;
+  bool readable = false;
+  std::uint64_t last_index = 0, commit = 0, applied = 0, visible = 0;
+  std::vector<replication::replica::peer_view> peers;  // as this node's primary sees them
+};
+
+struct replication_probe {
+  std::atomic<std::uint64_t> proposals{0};
+  std::atomic<std::uint64_t> proposals_failed{0};
+  std::atomic<std::uint64_t> committed_entries{0};  // applied here
+  std::atomic<std::uint64_t> became_primary{0};
+  std::atomic<std::uint64_t> messages_sent{0};
+  std::atomic<std::uint64_t> messages_received{0};
+};
+
+class replicator final : public write_path, public routing {
+ public:
+  replicator(storage::store& db, storage::committer& commits, peer_link& link, replicator_options options,
+             replicator_hooks hooks);
+  ~replicator() override;
+
+  // write_path (any thread)
+  void submit(storage::partition_id partition, rocksdb::WriteBatch batch, callback done) override;
+
+  // routing (any thread, lock-free)
+  owner owner_of(storage::partition_id p) const override;
+  bool can_read(storage::partition_id p) const override;
+  bool can_read_all() const override;
+
+  // Inputs (any thread).
+  void deliver(replication::node_id from, std::vector<replication::append_request> requests,
+               std::vector<replication::append_response> responses);
+  void set_config(storage::partition_id p, replication::configuration config);
+  void set_authority(std::chrono::steady_clock::time_point until);
+  void peer_unreachable(replication::node_id node);
+  // The node lost its lease and registered again: every replica starts over as `self`,
+  // from what is durable, once the writes in flight have landed.
+  void reincarnate(replication::member self);
+
+  replication::member self() const;
+  std::vector<partition_status> status() const;
+  const replication_probe& probe() const { return probe_; }
+  void stop();
+
+ private:
+  struct ev_propose {
+    storage::partition_id p;
+    std::string batch;
+    callback done;
+  };
+  struct ev_messages {
+    replication::node_id from;
+    std::vector<replication::append_request> requests;
+    std::vector<replication::append_response> responses;
+  };
+  struct ev_persisted {
+    storage::partition_id p;
+    std::uint64_t generation, index, epoch;
+    bool ok;
+  };
+  struct ev_applied {
+    storage::partition_id p;
+    std::uint64_t generation, index;
+    bool ok;
+  };
+  struct ev_config {
+    storage::partition_id p;
+    replication::configuration config;
+  };
+  struct ev_authority {
+    replication::instant until;
+  };
+  struct ev_peer_down {
+    replication::node_id node;
+  };
+  struct ev_reincarnate {
+    replication::member self;
+  };
+  struct ev_rebuild {  // the writes of the previous incarnation have landed
+    std::uint64_t generation;
+  };
+  using event = std::variant<ev_propose, ev_messages, ev_persisted, ev_applied, ev_config, ev_authority, ev_peer_down,
+                             ev_reincarnate, ev_rebuild>;
+
+  struct slot {
+    std::unique_ptr<replication::replica> replica;
+    std::map<std::uint64_t, callback> proposals;  // by log index, until visible or abandoned
+    bool primary = false;                         // hooks told: became_primary
+  };
+
+  // Published for lock-free readers.
+  struct route {
+    std::atomic<std::uint32_t> owner{0};      // encode_owner()
+    std::atomic<std::int64_t> read_until{0};  // steady ms; reads are allowed before it
+  };
+
+  void push(event e);
+  void run();
+  void handle(event& e, replication::instant now);
+  void on(ev_propose& e, replication::instant now);
+  void on(ev_messages& e, replication::instant now);
+  void on(ev_persisted& e, replication::instant now);
+  void on(ev_applied& e, replication::instant now);
+  void on(ev_config& e, replication::instant now);
+  void on(ev_authority& e, replication::instant now);
+  void on(ev_peer_down& e, replication::instant now);
+  void on(ev_reincarnate& e, replication::instant now);
+  void on(ev_rebuild& e, replication::instant now);
+
+  void build_replicas();
+  void drain(storage::partition_id p, replication::instant now);
+  void persist(storage::partition_id p, std::vector<replication::persist_op>& ops);
+  void apply(storage::partition_id p, std::vector<replication::entry>& entries);
+  void settle_proposals(slot& s, std::uint64_t visible, bool abandon);
+  void flush_messages();
+  void publish(replication::instant now);
+
+  storage::store& db_;
+  storage::committer& commits_;
+  peer_link& link_;
+  replicator_options options_;
+  replicator_hooks hooks_;
+  replication_probe probe_;
+
+  // The loop's state (its thread only).
+  std::array<slot, replicated_partitions> slots_;
+  std::uint64_t generation_ = 1;  // bumped by reincarnation: completions of older writes are ignored
+  bool rebuilding_ = false;
+  replication::instant authority_{0};
+  std::map<std::uint16_t,
+           std::pair<std::vector<replication::append_request>, std::vector<replication::append_response>>>
+      outgoing_;
+
+  std::array<route, replicated_partitions> routes_;
+  std::atomic<std::int64_t> all_read_until_{0};
+
+  mutable std::mutex status_mutex_;
+  std::vector<partition_status> status_;
+  replication::member self_;  // guarded by status_mutex_ for readers
+  std::chrono::steady_clock::time_point next_status_{};
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<event> events_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace reel::cluster

@@ -1,0 +1,192 @@
+#include "cluster/transport/transport.hpp"
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+
+namespace reel::cluster::transport {
+
+namespace {
+
+constexpr auto connect_every = std::chrono::milliseconds(200);
+constexpr auto connect_timeout = std::chrono::seconds(3);
+
+}  // namespace
+
+// What the endpoint, the connector and the senders share.
+struct transport::shared {
+  struct connection {
+    peer_address address;
+    caf::actor endpoint;
+    caf::actor router;
+    std::uint64_t incarnation = 0;
+  };
+
+  std::function<replication::member()> self;
+  transport_hooks hooks;
+  mutable std::mutex mutex;
+  std::map<std::uint16_t, peer_address> wanted;
+  std::map<std::uint16_t, connection> connected;
+  caf::actor router;
+};
+
+namespace {
+
+using shared_ptr = std::shared_ptr<transport::shared>;
+
+caf::behavior endpoint(caf::event_based_actor*, shared_ptr s) {
+  return {
+      [=](hello_atom) -> caf::result<std::uint16_t, std::uint64_t, caf::actor> {
+        auto me = s->self();
+        std::lock_guard lock(s->mutex);
+        return {me.node.value, me.incarnation, s->router};
+      },
+      [=](replicate_atom, std::uint16_t from, std::vector<replication::append_request>& requests,
+          std::vector<replication::append_response>& responses) {
+        s->hooks.replicate(replication::node_id(from), std::move(requests), std::move(responses));
+      },
+  };
+}
+
+struct connector_state {
+  std::set<std::uint16_t> connecting;
+};
+
+using connector_ptr = caf::stateful_actor<connector_state>*;
+
+void lost(const shared_ptr& s, const caf::actor_addr& who) {
+  std::optional<std::uint16_t> node;
+  {
+    std::lock_guard lock(s->mutex);
+    for (auto it = s->connected.begin(); it != s->connected.end(); ++it) {
+      if (it->second.endpoint.address() != who) continue;
+      node = it->first;
+      s->connected.erase(it);
+      break;
+    }
+  }
+  if (node && s->hooks.peer_lost) s->hooks.peer_lost(replication::node_id(*node));
+}
+
+void connect(connector_ptr self, const shared_ptr& s, peer_address address) {
+  auto node = address.node.value;
+  self->state.connecting.insert(node);
+  auto done = [self, node] { self->state.connecting.erase(node); };
+  auto middleman = self->system().middleman().actor_handle();
+  self->request(middleman, connect_timeout, caf::connect_atom::value, address.host, address.port)
+      .then(
+          [=](caf::node_id&, caf::strong_actor_ptr& found, std::set<std::string>&) {
+            if (!found) return done();
+            auto remote = caf::actor_cast<caf::actor>(found);
+            self->request(remote, connect_timeout, hello_atom::value)
+                .then(
+                    [=](std::uint16_t who, std::uint64_t incarnation, caf::actor router) {
+                      done();
+                      if (who != node) return;  // another node listens there now
+                      self->monitor(remote);
+                      std::lock_guard lock(s->mutex);
+                      auto wanted = s->wanted.find(node);
+                      if (wanted == s->wanted.end() || !(wanted->second == address)) return;
+                      s->connected[node] = transport::shared::connection{address, remote, router, incarnation};
+                    },
+                    [=](caf::error&) { done(); });
+          },
+          [=](caf::error&) { done(); });
+}
+
+// Every connect_every: drops connections no longer wanted, starts the missing ones.
+void reconcile(connector_ptr self, const shared_ptr& s) {
+  std::vector<peer_address> missing;
+  {
+    std::lock_guard lock(s->mutex);
+    std::erase_if(s->connected, [&](const auto& c) {
+      auto wanted = s->wanted.find(c.first);
+      return wanted == s->wanted.end() || !(wanted->second == c.second.address);
+    });
+    for (const auto& [node, address] : s->wanted)
+      if (!s->connected.count(node) && !self->state.connecting.count(node)) missing.push_back(address);
+  }
+  for (auto& address : missing) connect(self, s, std::move(address));
+}
+
+caf::behavior connector(connector_ptr self, shared_ptr s) {
+  self->set_down_handler([s](caf::down_msg& down) { lost(s, down.source); });
+  self->send(self, caf::tick_atom::value);
+  return {
+      [=](caf::tick_atom) {
+        reconcile(self, s);
+        self->delayed_send(self, connect_every, caf::tick_atom::value);
+      },
+  };
+}
+
+}  // namespace
+
+transport::transport(caf::actor_system& sys, std::function<replication::member()> self, transport_hooks hooks)
+    : sys_(sys), shared_(std::make_shared<shared>()) {
+  shared_->self = std::move(self);
+  shared_->hooks = std::move(hooks);
+  // Detached: replication messages are handed over at once, whatever the scheduler's load.
+  endpoint_ = sys_.spawn<caf::detached>(endpoint, shared_);
+  connector_ = sys_.spawn(connector, shared_);
+}
+
+transport::~transport() { stop(); }
+
+std::uint16_t transport::listen(const std::string& host, std::uint16_t port) {
+  auto bound = sys_.middleman().publish(endpoint_, port, host.empty() ? nullptr : host.c_str(), true);
+  if (!bound)
+    throw std::runtime_error("cannot listen for peers on " + host + ":" + std::to_string(port) + ": " +
+                             sys_.render(bound.error()));
+  port_ = *bound;
+  return port_;
+}
+
+void transport::set_router(caf::actor router) {
+  std::lock_guard lock(shared_->mutex);
+  shared_->router = std::move(router);
+}
+
+void transport::set_peers(std::vector<peer_address> peers) {
+  std::lock_guard lock(shared_->mutex);
+  shared_->wanted.clear();
+  for (auto& p : peers) shared_->wanted[p.node.value] = std::move(p);
+}
+
+void transport::send(replication::node_id to, std::vector<replication::append_request> requests,
+                     std::vector<replication::append_response> responses) {
+  caf::actor target;
+  {
+    std::lock_guard lock(shared_->mutex);
+    auto c = shared_->connected.find(to.value);
+    if (c == shared_->connected.end()) return;  // not connected: replication resends
+    target = c->second.endpoint;
+  }
+  caf::anon_send(target, replicate_atom::value, shared_->self().node.value, std::move(requests), std::move(responses));
+}
+
+caf::actor transport::router_of(replication::node_id node) const {
+  std::lock_guard lock(shared_->mutex);
+  auto c = shared_->connected.find(node.value);
+  return c == shared_->connected.end() ? caf::actor() : c->second.router;
+}
+
+std::size_t transport::connected_peers() const {
+  std::lock_guard lock(shared_->mutex);
+  return shared_->connected.size();
+}
+
+void transport::stop() {
+  if (!endpoint_) return;
+  if (port_ != 0) sys_.middleman().unpublish(endpoint_, port_);
+  caf::anon_send_exit(connector_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(endpoint_, caf::exit_reason::user_shutdown);
+  endpoint_ = nullptr;
+  connector_ = nullptr;
+  std::lock_guard lock(shared_->mutex);
+  shared_->connected.clear();
+  shared_->router = nullptr;
+}
+
+}  // namespace reel::cluster::transport
