@@ -71,12 +71,16 @@ void node::impl::join_cluster(std::uint16_t number, std::uint64_t storage) {
              std::vector<cluster::replication::append_response> responses) {
         cluster.replicator->deliver(from, std::move(requests), std::move(responses));
       },
-      [this](cluster::replication::node_id node) { cluster.replicator->peer_unreachable(node); }};
+      [this](cluster::replication::node_id node) { cluster.replicator->peer_unreachable(node); },
+      [this](cluster::replication::node_id from, cluster::snapshot_chunk chunk, cluster::chunk_ack ack) {
+        cluster.replicator->receive_snapshot(from, std::move(chunk), std::move(ack));
+      }};
   cluster.transport = std::make_unique<cluster::transport::transport>(
       *system, [this] { return cluster.membership->self(); }, links);
   cluster::replicator_options replication;
   // Incarnation 0 acts in no configuration: the first registration brings the real one.
   replication.self = {cluster::replication::node_id(number), 0, storage};
+  replication.log_retention = options.cluster->log_retention;
   cluster::replicator_hooks hooks{[this](storage::partition_id p) { became_primary(p); },
                                   [this](storage::partition_id p) { stopped_primary(p); },
                                   [this](const cluster::replication::report& r) { cluster.membership->report(r); }};
@@ -115,6 +119,7 @@ node::impl::~impl() {
     cluster.membership->stop();
   }
   dir->stop_all();
+  if (cluster.router) caf::anon_send_exit(cluster.router, caf::exit_reason::user_shutdown);
   if (cluster.transport) cluster.transport->stop();
   system->await_all_actors_done();
   commits->stop();

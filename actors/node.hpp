@@ -18,6 +18,7 @@ struct cluster_options {
   cluster::membership::cluster_settings membership;
   std::string listen_host = "127.0.0.1";  // the cluster port binds here
   std::uint16_t listen_port = 0;          // 0: any free port (it is advertised through etcd)
+  std::uint64_t log_retention = 10'000;   // log entries kept behind the applied point (per partition)
 };
 
 struct node_options {

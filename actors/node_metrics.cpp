@@ -68,6 +68,10 @@ void cluster_metrics(std::string& out, const cluster_parts& cluster) {
          p.messages_sent.load());
   metric("reel_cluster_messages_received_total", "counter", "replication messages received",
          p.messages_received.load());
+  metric("reel_cluster_snapshots_sent_total", "counter", "snapshots sent to replicas behind the compacted log",
+         p.snapshots_sent.load());
+  metric("reel_cluster_snapshots_installed_total", "counter", "snapshots installed here", p.snapshots_installed.load());
+  metric("reel_cluster_log_compactions_total", "counter", "partition logs compacted", p.compactions.load());
   metric("reel_cluster_controller", "gauge", "1 when this node is the elected controller",
          cluster.membership->is_controller() ? 1 : 0);
   metric("reel_cluster_peers_connected", "gauge", "peers with a live connection", cluster.transport->connected_peers());

@@ -96,6 +96,13 @@ std::optional<int> parse(int argc, char** argv, config& c) {
       ->group("Cluster")
       ->check(CLI::Range(2, 60))
       ->capture_default_str();
+  std::uint64_t log_retention = 10'000;
+  cli.add_option(
+         "--log-retention", log_retention,
+         "log entries each partition keeps behind its applied point; a node further behind catches up from a snapshot")
+      ->group("Cluster")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cli.add_option("--bootstrap-nodes", bootstrap_nodes,
                  "the first placement of partitions waits until this many nodes have joined")
       ->group("Cluster")
@@ -140,6 +147,7 @@ std::optional<int> parse(int argc, char** argv, config& c) {
     m.bootstrap_nodes = bootstrap_nodes;
     cluster.listen_host = cluster_bind.empty() ? m.advertise_host : cluster_bind;
     cluster.listen_port = cluster_port;
+    cluster.log_retention = log_retention;
     c.cluster = std::move(cluster);
   }
   return std::nullopt;

@@ -76,7 +76,37 @@ bool within(storage::partition_id p, const std::string& rep) {
   }
 }
 
-replication::restored_state restore(const storage::store& db, storage::partition_id p) {
+bool log_key(std::string_view key) {
+  auto t = static_cast<storage::table>(key[2]);
+  return t == storage::table::log_entry || t == storage::table::log_base;
+}
+
+// Deletes a partition's state: every record of its key range but the log.
+void wipe_state(rocksdb::WriteBatch& batch, storage::partition_id p) {
+  using storage::key;
+  using storage::table;
+  batch.DeleteRange(key(p, static_cast<table>(0)).str(), key(p, table::log_entry).str());
+  batch.DeleteRange(key(p, static_cast<table>(static_cast<std::uint8_t>(table::log_base) + 1)).str(),
+                    storage::prefix_end(key(p, static_cast<table>(0)).str().substr(0, 2)));
+}
+
+// Empties a partition altogether: its state, its log, its applied index. What an install
+// that could not finish leaves (a snapshot must then come again).
+void wipe_partition(rocksdb::WriteBatch& batch, storage::partition_id p) {
+  wipe_state(batch, p);
+  batch.DeleteRange(storage::keys::log_prefix(p).str(), storage::keys::log_prefix(p).prefix_end());
+  batch.Delete(storage::keys::log_base(p).str());
+  batch.Delete(storage::keys::partition_meta(p).str());
+  batch.Delete(storage::keys::installing(p).str());
+}
+
+replication::restored_state restore(storage::store& db, storage::partition_id p) {
+  if (db.contains(storage::keys::installing(p))) {
+    std::fprintf(stderr, "reeld: partition %u: a snapshot install was interrupted; emptied, it will come again\n", p);
+    rocksdb::WriteBatch wipe;
+    wipe_partition(wipe, p);
+    db.write_durable(wipe);
+  }
   replication::restored_state r;
   if (auto base = db.get(storage::keys::log_base(p))) {
     if (auto point = storage::decode_log_base(*base)) {
@@ -100,6 +130,8 @@ replication::restored_state restore(const storage::store& db, storage::partition
     r.applied = storage::decode_partition_meta(*meta).value_or(0);
   return r;
 }
+
+constexpr std::size_t chunk_bytes = 1 << 20;
 
 }  // namespace
 
@@ -168,6 +200,10 @@ void replicator::peer_unreachable(replication::node_id node) { push(ev_peer_down
 
 void replicator::reincarnate(replication::member self) { push(ev_reincarnate{self}); }
 
+void replicator::receive_snapshot(replication::node_id from, snapshot_chunk chunk, chunk_ack ack) {
+  push(ev_chunk{from, std::move(chunk), std::move(ack)});
+}
+
 replication::member replicator::self() const {
   std::lock_guard lock(status_mutex_);
   return self_;
@@ -190,8 +226,10 @@ void replicator::run() {
     batch.clear();
     if (clock::now() >= next_tick) {
       next_tick = clock::now() + options_.tick;
-      if (!rebuilding_)
+      if (!rebuilding_) {
         for (auto& s : slots_) s.replica->tick(now);
+        check_installs(now);
+      }
     }
     if (!rebuilding_)
       for (storage::partition_id p = 0; p < replicated_partitions; ++p) drain(p, now);
@@ -264,6 +302,8 @@ void replicator::on(ev_peer_down& e, instant now) {
 
 void replicator::on(ev_reincarnate& e, instant) {
   for (storage::partition_id p = 0; p < replicated_partitions; ++p) {
+    if (installs_[p]) abandon_install(p);
+    sending_[p].clear();
     settle_proposals(slots_[p], 0, true);
     if (slots_[p].primary && hooks_.stopped_primary) hooks_.stopped_primary(p);
     slots_[p].primary = false;
@@ -308,10 +348,8 @@ void replicator::drain(storage::partition_id p, instant now) {
   if (out.visible) settle_proposals(s, out.visible, false);
   for (const auto& r : out.reports)
     if (hooks_.report) hooks_.report(r);
-  for (const auto& target : out.snapshots) {
-    // Logs are not compacted yet: a peer that needs a snapshot is told no, and retried.
-    s.replica->snapshot_failed(target.node, now);
-  }
+  for (const auto& target : out.snapshots) send_snapshot(p, target, now);
+  compact(p);
   bool primary = s.replica->current_role() == replication::replica::role::primary;
   if (primary && !s.primary && s.replica->serving(now)) {
     s.primary = true;
@@ -417,6 +455,146 @@ void replicator::publish(instant now) {
   }
   std::lock_guard lock(status_mutex_);
   status_ = std::move(status);
+}
+
+// --- Compaction and snapshots --------------------------------------------------------------
+
+// Drops log entries far enough behind the applied point. The deletion is a write after the
+// applies of those entries in the one WAL, so whenever it is durable they are too.
+void replicator::compact(storage::partition_id p) {
+  auto& r = *slots_[p].replica;
+  const auto& log = r.log();
+  auto held = log.last_index() - log.base_index();
+  std::uint64_t target = 0;
+  if (log.payload_bytes() > options_.log_max_bytes)
+    target = r.applied_index();
+  else if (held > 2 * options_.log_retention && r.applied_index() > options_.log_retention)
+    target = r.applied_index() - options_.log_retention;
+  if (target <= log.base_index()) return;
+  auto epoch = *log.epoch_at(target);
+  r.compact(target);
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(storage::keys::log_entry(p, 0).str(), storage::keys::log_entry(p, target + 1).str());
+  batch.Put(storage::keys::log_base(p).str(), storage::encode_log_base({target, epoch}));
+  commits_.submit(
+      p, std::move(batch), [](bool) {}, false);
+  probe_.compactions.fetch_add(1, std::memory_order_relaxed);
+}
+
+// A snapshot of the partition as RocksDB holds it now: its point is the applied index
+// stored with it (applies run ahead of what the replica confirmed; re-applying the entries
+// after it is idempotent), which the log still holds (compaction stops at the confirmed).
+void replicator::send_snapshot(storage::partition_id p, const replication::member& target, instant now) {
+  auto& r = *slots_[p].replica;
+  if (sending_[p].count(target.node.value)) return;
+  auto view = db_.freeze();
+  auto meta = view->get(storage::keys::partition_meta(p));
+  std::uint64_t index = meta ? storage::decode_partition_meta(*meta).value_or(0) : 0;
+  auto epoch = r.log().epoch_at(index);
+  if (!epoch) return r.snapshot_failed(target.node, now);
+  sending_[p].insert(target.node.value);
+  probe_.snapshots_sent.fetch_add(1, std::memory_order_relaxed);
+  auto range = storage::key(p, static_cast<storage::table>(0)).str().substr(0, 2);
+  auto from = std::make_shared<std::string>(range);
+  auto upper = storage::prefix_end(range);
+  auto seq = std::make_shared<std::uint64_t>(0);
+  chunk_source source = [view, from, upper, seq, p, target, index, epoch = *epoch]() -> std::optional<snapshot_chunk> {
+    snapshot_chunk c{p, target, index, epoch, (*seq)++};
+    for (auto& [k, v] : view->next(*from, upper, chunk_bytes, [](std::string_view k) { return !log_key(k); })) {
+      c.keys.push_back(std::move(k));
+      c.values.push_back(std::move(v));
+    }
+    c.last = *from == upper;
+    return c;
+  };
+  auto generation = generation_;
+  link_.send_snapshot(target.node, std::move(source), [this, p, generation, node = target.node](bool ok) {
+    push(ev_sent{p, generation, node, ok});
+  });
+}
+
+void replicator::on(ev_sent& e, instant now) {
+  if (e.generation != generation_) return;
+  sending_[e.p].erase(e.node.value);
+  if (!e.ok) slots_[e.p].replica->snapshot_failed(e.node, now);
+}
+
+// Installing: the first chunk empties the partition's state and marks the install (a
+// restart in between empties the partition, log included); the last one sets the applied
+// index, and once it is durable the replica adopts the snapshot's point and the log keeps
+// only what the replica kept.
+void replicator::on(ev_chunk& e, instant now) {
+  auto& c = e.chunk;
+  if (c.partition >= replicated_partitions || rebuilding_ || c.keys.size() != c.values.size()) return e.ack(false);
+  auto p = c.partition;
+  auto& s = slots_[p];
+  auto& current = installs_[p];
+  rocksdb::WriteBatch batch;
+  if (c.seq == 0) {
+    if (current) abandon_install(p);
+    if (!s.replica->begin_snapshot(c.index, c.epoch, c.target)) return e.ack(false);
+    current = install{e.from, c.index, c.epoch, 0, now};
+    wipe_state(batch, p);
+    batch.Put(storage::keys::installing(p).str(), "");
+  } else if (!current || current->from != e.from || current->index != c.index || current->next_seq != c.seq) {
+    return e.ack(false);
+  }
+  current->next_seq = c.seq + 1;
+  current->last_chunk = now;
+  for (std::size_t i = 0; i < c.keys.size(); ++i) {
+    const auto& k = c.keys[i];
+    bool ours = k.size() >= storage::key_header_bytes && !log_key(k) &&
+                ((static_cast<unsigned char>(k[0]) << 8) | static_cast<unsigned char>(k[1])) == p;
+    if (!ours) {
+      abandon_install(p);
+      return e.ack(false);
+    }
+    batch.Put(k, c.values[i]);
+  }
+  if (!c.last) return commits_.submit(p, std::move(batch), [ack = std::move(e.ack)](bool ok) { ack(ok); });
+  batch.Put(storage::keys::partition_meta(p).str(), storage::encode_partition_meta(c.index));
+  auto generation = generation_;
+  commits_.submit(p, std::move(batch),
+                  [this, p, generation, index = c.index, epoch = c.epoch, ack = std::move(e.ack)](bool ok) {
+                    if (!ok) return ack(false);
+                    push(ev_installed{p, generation, index, epoch, ack});
+                  });
+}
+
+void replicator::on(ev_installed& e, instant now) {
+  auto& current = installs_[e.p];
+  if (e.generation != generation_ || !current || current->index != e.index) return e.ack(false);
+  auto& r = *slots_[e.p].replica;
+  r.snapshot_installed(e.index, e.epoch, now);
+  current.reset();
+  probe_.snapshots_installed.fetch_add(1, std::memory_order_relaxed);
+  auto p = e.p;
+  const auto& log = r.log();
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(storage::keys::log_entry(p, 0).str(), storage::keys::log_entry(p, log.base_index() + 1).str());
+  batch.DeleteRange(storage::keys::log_entry(p, log.last_index() + 1).str(), storage::keys::log_prefix(p).prefix_end());
+  batch.Put(storage::keys::log_base(p).str(), storage::encode_log_base({log.base_index(), log.base_epoch()}));
+  batch.Delete(storage::keys::installing(p).str());
+  commits_.submit(p, std::move(batch), [ack = std::move(e.ack)](bool ok) { ack(ok); });
+}
+
+// The state is half installed: the partition holds nothing usable until a snapshot comes
+// again.
+void replicator::abandon_install(storage::partition_id p) {
+  installs_[p].reset();
+  slots_[p].replica->snapshot_aborted();
+  rocksdb::WriteBatch wipe;
+  wipe_partition(wipe, p);
+  commits_.submit(p, std::move(wipe), [](bool) {});
+}
+
+void replicator::check_installs(instant now) {
+  for (storage::partition_id p = 0; p < replicated_partitions; ++p) {
+    if (installs_[p] && now - installs_[p]->last_chunk > options_.install_timeout) {
+      std::fprintf(stderr, "reeld: partition %u: snapshot install stalled; abandoned\n", p);
+      abandon_install(p);
+    }
+  }
 }
 
 // --- Routing -----------------------------------------------------------------------------------

@@ -23,6 +23,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <variant>
@@ -30,6 +32,7 @@
 
 #include "cluster/replication/replica.hpp"
 #include "cluster/routing.hpp"
+#include "cluster/snapshot.hpp"
 #include "cluster/write_path.hpp"
 #include "storage/committer.hpp"
 #include "storage/store.hpp"
@@ -45,6 +48,10 @@ class peer_link {
   virtual ~peer_link() = default;
   virtual void send(replication::node_id to, std::vector<replication::append_request> requests,
                     std::vector<replication::append_response> responses) = 0;
+  // Sends a snapshot chunk by chunk, each acknowledged before the next; `done` says
+  // whether the peer installed it all. Called on the replicator's thread, reads `source`
+  // on another: it must not touch the replicator.
+  virtual void send_snapshot(replication::node_id to, chunk_source source, chunk_ack done) = 0;
 };
 
 // What the replicator tells the rest of the node. Called on its thread: hand over, never block.
@@ -58,6 +65,13 @@ struct replicator_options {
   replication::member self;
   replication::timing times;
   std::chrono::milliseconds tick{10};
+  // Log entries kept behind the applied point once a partition's log is compacted; a peer
+  // further behind gets a snapshot. The log is compacted when it holds twice this many, or
+  // more than log_max_bytes of payload (then down to the applied point).
+  std::uint64_t log_retention = 10'000;
+  std::size_t log_max_bytes = 16 << 20;
+  // A snapshot install with no chunk for this long is abandoned (the sender retries).
+  std::chrono::milliseconds install_timeout{15'000};
 };
 
 // One partition as /metrics and the status command show it.
@@ -78,6 +92,9 @@ struct replication_probe {
   std::atomic<std::uint64_t> became_primary{0};
   std::atomic<std::uint64_t> messages_sent{0};
   std::atomic<std::uint64_t> messages_received{0};
+  std::atomic<std::uint64_t> snapshots_sent{0};
+  std::atomic<std::uint64_t> snapshots_installed{0};
+  std::atomic<std::uint64_t> compactions{0};
 };
 
 class replicator final : public write_path, public routing {
@@ -100,6 +117,9 @@ class replicator final : public write_path, public routing {
   void set_config(storage::partition_id p, replication::configuration config);
   void set_authority(std::chrono::steady_clock::time_point until);
   void peer_unreachable(replication::node_id node);
+  // A chunk of a snapshot from the partition's primary; `ack` once it is durable (the
+  // last: once the whole snapshot is installed), or with false when refused.
+  void receive_snapshot(replication::node_id from, snapshot_chunk chunk, chunk_ack ack);
   // The node lost its lease and registered again: every replica starts over as `self`,
   // from what is durable, once the writes in flight have landed.
   void reincarnate(replication::member self);
@@ -146,8 +166,31 @@ class replicator final : public write_path, public routing {
   struct ev_rebuild {  // the writes of the previous incarnation have landed
     std::uint64_t generation;
   };
+  struct ev_chunk {
+    replication::node_id from;
+    snapshot_chunk chunk;
+    chunk_ack ack;
+  };
+  struct ev_installed {  // a snapshot's last chunk is durable
+    storage::partition_id p;
+    std::uint64_t generation, index, epoch;
+    chunk_ack ack;
+  };
+  struct ev_sent {  // a snapshot transfer ended
+    storage::partition_id p;
+    std::uint64_t generation;
+    replication::node_id node;
+    bool ok;
+  };
   using event = std::variant<ev_propose, ev_messages, ev_persisted, ev_applied, ev_config, ev_authority, ev_peer_down,
-                             ev_reincarnate, ev_rebuild>;
+                             ev_reincarnate, ev_rebuild, ev_chunk, ev_installed, ev_sent>;
+
+  // A snapshot being installed here.
+  struct install {
+    replication::node_id from;
+    std::uint64_t index = 0, epoch = 0, next_seq = 0;
+    replication::instant last_chunk{0};
+  };
 
   struct slot {
     std::unique_ptr<replication::replica> replica;
@@ -173,12 +216,19 @@ class replicator final : public write_path, public routing {
   void on(ev_peer_down& e, replication::instant now);
   void on(ev_reincarnate& e, replication::instant now);
   void on(ev_rebuild& e, replication::instant now);
+  void on(ev_chunk& e, replication::instant now);
+  void on(ev_installed& e, replication::instant now);
+  void on(ev_sent& e, replication::instant now);
 
   void build_replicas();
   void drain(storage::partition_id p, replication::instant now);
   void persist(storage::partition_id p, std::vector<replication::persist_op>& ops);
   void apply(storage::partition_id p, std::vector<replication::entry>& entries);
   void settle_proposals(slot& s, std::uint64_t visible, bool abandon);
+  void compact(storage::partition_id p);
+  void send_snapshot(storage::partition_id p, const replication::member& target, replication::instant now);
+  void abandon_install(storage::partition_id p);
+  void check_installs(replication::instant now);
   void flush_messages();
   void publish(replication::instant now);
 
@@ -192,6 +242,8 @@ class replicator final : public write_path, public routing {
   // The loop's state (its thread only).
   std::array<slot, replicated_partitions> slots_;
   std::uint64_t generation_ = 1;  // bumped by reincarnation: completions of older writes are ignored
+  std::array<std::optional<install>, replicated_partitions> installs_;
+  std::array<std::set<std::uint16_t>, replicated_partitions> sending_;  // peers being sent a snapshot
   bool rebuilding_ = false;
   replication::instant authority_{0};
   std::map<std::uint16_t,

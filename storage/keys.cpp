@@ -148,6 +148,7 @@ key legacy_celebrity_prefix() { return key(node_partition, table::celebrity); }
 key log_entry(partition_id p, std::uint64_t index) { return log_prefix(p).u64(index); }
 key log_prefix(partition_id p) { return key(p, table::log_entry); }
 key log_base(partition_id p) { return key(p, table::log_base); }
+key installing(partition_id p) { return key(node_partition, table::installing).u64(p); }
 
 }  // namespace keys
 

@@ -39,6 +39,7 @@ enum class table : std::uint8_t {
   partition_meta = 0x0A,     // -> PartitionMeta
   id_reservation = 0x0B,     // -> IdReservation            (node partition)
   revoked_token = 0x0C,      // token id -> RevokedToken    (shared partition)
+  installing = 0x0D,         // partition -> ""              (node partition: a snapshot being installed)
   video = 0x10,              // vid -> VideoRecord                (vid lives in its author's partition)
   works = 0x11,              // author, ~created, vid -> ""
   timeline = 0x12,           // ~created, vid -> InboxEntry       (this partition's share of the global feed)
@@ -142,6 +143,7 @@ key legacy_celebrity_prefix();
 key log_entry(partition_id p, std::uint64_t index);
 key log_prefix(partition_id p);
 key log_base(partition_id p);
+key installing(partition_id p);
 }  // namespace keys
 
 // Byte offset of the first field after [partition][table].

@@ -1,9 +1,9 @@
 #include "storage/store.hpp"
 
-#include <rocksdb/options.h>
-#include <rocksdb/table.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
 
 #include <cstring>
 #include <stdexcept>
@@ -31,7 +31,9 @@ class after_write : public rocksdb::WriteBatch::Handler {
   rocksdb::Status PutCF(std::uint32_t, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
     return touched(view(key), view(value));
   }
-  rocksdb::Status DeleteCF(std::uint32_t, const rocksdb::Slice& key) override { return touched(view(key), std::nullopt); }
+  rocksdb::Status DeleteCF(std::uint32_t, const rocksdb::Slice& key) override {
+    return touched(view(key), std::nullopt);
+  }
   rocksdb::Status SingleDeleteCF(std::uint32_t, const rocksdb::Slice& key) override {
     return touched(view(key), std::nullopt);
   }
@@ -202,8 +204,10 @@ void store::lookup_many(const std::vector<std::string>& keys, bool copy, std::ve
                 statuses.data());
   for (std::size_t m = 0; m < missed.size(); ++m) {
     auto i = missed[m];
-    if (statuses[m].ok()) out[i] = values[m].ToString();
-    else if (!statuses[m].IsNotFound()) check(statuses[m], "reading RocksDB");
+    if (statuses[m].ok())
+      out[i] = values[m].ToString();
+    else if (!statuses[m].IsNotFound())
+      check(statuses[m], "reading RocksDB");
     present[i] = out[i].has_value();
     if (cached_key(i)) cache_.fill(keys[i], out[i], writes_seen[m]);
   }
@@ -313,6 +317,41 @@ void store::range::open_iterator(std::string_view from) {
 void store::flush() {
   check(db_->Flush(rocksdb::FlushOptions()), "flushing RocksDB");
   check(db_->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr), "compacting RocksDB");
+}
+
+std::optional<std::string> store::frozen::get(std::string_view key) const {
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot_;
+  std::string value;
+  auto s = db_.Get(options, rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  check(s, "reading a RocksDB snapshot");
+  return value;
+}
+
+std::vector<std::pair<std::string, std::string>> store::frozen::next(
+    std::string& from, std::string_view upper, std::size_t max_bytes,
+    const std::function<bool(std::string_view)>& keep) const {
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot_;
+  rocksdb::Slice upper_slice(upper.data(), upper.size());
+  options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options));
+  std::vector<std::pair<std::string, std::string>> out;
+  std::size_t bytes = 0;
+  for (it->Seek(rocksdb::Slice(from)); it->Valid() && bytes < max_bytes; it->Next()) {
+    auto k = view(it->key());
+    from.assign(k.data(), k.size());
+    from.push_back('\0');  // the next chunk starts strictly after this key
+    if (!keep(k)) continue;
+    out.emplace_back(std::string(k), it->value().ToString());
+    bytes += k.size() + it->value().size();
+  }
+  if (!it->Valid()) {
+    check(it->status(), "reading a RocksDB snapshot");
+    from.assign(upper.data(), upper.size());
+  }
+  return out;
 }
 
 std::string store::property(const std::string& name) const {

@@ -57,9 +57,7 @@ class store {
     range(const store& db, std::string lower, std::string upper);
     bool valid() const { return it_ ? it_->Valid() : !key_.empty(); }
     std::string_view key() const { return it_ ? std::string_view(it_->key().data(), it_->key().size()) : key_; }
-    std::string_view value() const {
-      return it_ ? std::string_view(it_->value().data(), it_->value().size()) : value_;
-    }
+    std::string_view value() const { return it_ ? std::string_view(it_->value().data(), it_->value().size()) : value_; }
     void next();
 
    private:
@@ -86,6 +84,27 @@ class store {
   void write_durable(rocksdb::WriteBatch& batch);
   // Without fsync: for bookkeeping whose loss only causes a harmless redo (outbox cleanup).
   void write_buffered(rocksdb::WriteBatch& batch);
+
+  // A consistent view of the store as it is now (a RocksDB snapshot), read in chunks: what
+  // a cluster primary sends a learner whose missing log entries were compacted away.
+  class frozen {
+   public:
+    frozen(rocksdb::DB& db, const rocksdb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {}
+    ~frozen() { db_.ReleaseSnapshot(snapshot_); }
+    frozen(const frozen&) = delete;
+    frozen& operator=(const frozen&) = delete;
+    std::optional<std::string> get(std::string_view key) const;
+    // The records of [from, upper) whose keys pass `keep`, in key order, until about
+    // `max_bytes`; `from` moves past them. Empty once the range is read.
+    std::vector<std::pair<std::string, std::string>> next(std::string& from, std::string_view upper,
+                                                          std::size_t max_bytes,
+                                                          const std::function<bool(std::string_view)>& keep) const;
+
+   private:
+    rocksdb::DB& db_;
+    const rocksdb::Snapshot* snapshot_;
+  };
+  std::shared_ptr<frozen> freeze() const { return std::make_shared<frozen>(*db_, db_->GetSnapshot()); }
 
   // Writes the memtables to table files and syncs: after a bulk load, so that the next open
   // does not replay a large WAL and reads find the data in indexed, bloom-filtered files.

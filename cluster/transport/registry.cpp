@@ -15,6 +15,7 @@ void configure(caf::actor_system_config& cfg) {
   cfg.add_message_type<replication::entry>("reel::entry");
   cfg.add_message_type<replication::append_request>("reel::append_request");
   cfg.add_message_type<replication::append_response>("reel::append_response");
+  cfg.add_message_type<snapshot_chunk>("reel::snapshot_chunk");
   // Entity requests routed to a partition's primary.
   cfg.add_message_type<user_id>("reel::user_id");
   cfg.add_message_type<video_id>("reel::video_id");

@@ -8,6 +8,7 @@
 #include <caf/io/all.hpp>
 
 #include "cluster/replication/types.hpp"
+#include "cluster/snapshot.hpp"
 #include "schema/ids.hpp"
 
 namespace reel::cluster::transport {

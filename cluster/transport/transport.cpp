@@ -4,6 +4,7 @@
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace reel::cluster::transport {
 
@@ -11,6 +12,8 @@ namespace {
 
 constexpr auto connect_every = std::chrono::milliseconds(200);
 constexpr auto connect_timeout = std::chrono::seconds(3);
+// A chunk is about a megabyte, written with one fsync: far below this even on a busy disk.
+constexpr auto chunk_timeout = std::chrono::seconds(30);
 
 }  // namespace
 
@@ -35,7 +38,14 @@ namespace {
 
 using shared_ptr = std::shared_ptr<transport::shared>;
 
-caf::behavior endpoint(caf::event_based_actor*, shared_ptr s) {
+// Snapshot chunks are answered once durable, from the replicator's side: the answer comes
+// back here as an ack message and is delivered on the endpoint's own thread.
+struct endpoint_state {
+  std::uint64_t next_token = 0;
+  std::unordered_map<std::uint64_t, caf::typed_response_promise<bool>> pending;
+};
+
+caf::behavior endpoint(caf::stateful_actor<endpoint_state>* self, shared_ptr s) {
   return {
       [=](hello_atom) -> caf::result<std::uint16_t, std::uint64_t, caf::actor> {
         auto me = s->self();
@@ -46,7 +56,51 @@ caf::behavior endpoint(caf::event_based_actor*, shared_ptr s) {
           std::vector<replication::append_response>& responses) {
         s->hooks.replicate(replication::node_id(from), std::move(requests), std::move(responses));
       },
+      [=](snapshot_atom, std::uint16_t from, snapshot_chunk& chunk) {
+        auto rp = self->make_response_promise<bool>();
+        auto token = ++self->state.next_token;
+        self->state.pending.emplace(token, rp);
+        auto me = caf::actor_cast<caf::actor>(self);
+        s->hooks.snapshot(replication::node_id(from), std::move(chunk),
+                          [me, token](bool ok) { caf::anon_send(me, snapshot_ack_atom::value, token, ok); });
+        return rp;
+      },
+      [=](snapshot_ack_atom, std::uint64_t token, bool ok) {
+        auto it = self->state.pending.find(token);
+        if (it == self->state.pending.end()) return;
+        it->second.deliver(ok);
+        self->state.pending.erase(it);
+      },
   };
+}
+
+// Sends the chunks of one snapshot, each after the previous one was acknowledged.
+void send_chunks(caf::event_based_actor* self, caf::actor target, std::uint16_t me, chunk_source source,
+                 chunk_ack done) {
+  std::optional<snapshot_chunk> chunk;
+  try {
+    chunk = source();
+  } catch (const std::exception&) {
+    chunk.reset();
+  }
+  if (!chunk) {
+    done(false);
+    return self->quit();
+  }
+  bool last = chunk->last;
+  self->request(target, chunk_timeout, snapshot_atom::value, me, std::move(*chunk))
+      .then(
+          [=](bool ok) {
+            if (!ok || last) {
+              done(ok);
+              return self->quit();
+            }
+            send_chunks(self, target, me, source, done);
+          },
+          [=](caf::error&) {
+            done(false);
+            self->quit();
+          });
 }
 
 struct connector_state {
@@ -164,6 +218,21 @@ void transport::send(replication::node_id to, std::vector<replication::append_re
     target = c->second.endpoint;
   }
   caf::anon_send(target, replicate_atom::value, shared_->self().node.value, std::move(requests), std::move(responses));
+}
+
+void transport::send_snapshot(replication::node_id to, chunk_source source, chunk_ack done) {
+  caf::actor target;
+  {
+    std::lock_guard lock(shared_->mutex);
+    auto c = shared_->connected.find(to.value);
+    if (c != shared_->connected.end()) target = c->second.endpoint;
+  }
+  if (!target) return done(false);
+  auto me = shared_->self().node.value;
+  sys_.spawn([target, me, source = std::move(source), done = std::move(done)](caf::event_based_actor* self) {
+    send_chunks(self, target, me, source, done);
+    return caf::behavior{[](caf::tick_atom) {}};  // lives until the last answer
+  });
 }
 
 caf::actor transport::router_of(replication::node_id node) const {

@@ -22,6 +22,8 @@ namespace reel::cluster::transport {
 
 using replicate_atom = caf::atom_constant<caf::atom("replicate")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
+using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+using snapshot_ack_atom = caf::atom_constant<caf::atom("snapack")>;
 
 struct peer_address {
   replication::node_id node;
@@ -36,6 +38,8 @@ struct transport_hooks {
                      std::vector<replication::append_response>)>
       replicate;
   std::function<void(replication::node_id)> peer_lost;
+  // A snapshot chunk from a peer; `ack` says once it is durable (any thread).
+  std::function<void(replication::node_id from, snapshot_chunk chunk, chunk_ack ack)> snapshot;
 };
 
 class transport final : public peer_link {
@@ -54,6 +58,7 @@ class transport final : public peer_link {
 
   void send(replication::node_id to, std::vector<replication::append_request> requests,
             std::vector<replication::append_response> responses) override;
+  void send_snapshot(replication::node_id to, chunk_source source, chunk_ack done) override;
   // A connected peer's entity router (null when not connected).
   caf::actor router_of(replication::node_id node) const;
   std::size_t connected_peers() const;
