@@ -1,6 +1,7 @@
 #include "actors/forwarding.hpp"
 
 #include "actors/directory.hpp"
+#include "actors/media_copy.hpp"
 
 namespace reel::actors {
 
@@ -232,7 +233,7 @@ caf::actor spawn_router(caf::actor_system& sys, context& ctx) {
       if (!here(ctx, shard)) return moved();
       return self->delegate(caf::actor_cast<caf::actor>(ctx.dir.local_inbox_shard(shard)), xs...);
     };
-    return {
+    caf::message_handler entities{
         [=](to_user_atom, user_id id, follow_atom a, user_id t, bool on) { return user(id, a, t, on); },
         [=](to_user_atom, user_id id, like_atom a, video_id v, bool on) { return user(id, a, v, on); },
         [=](to_user_atom, user_id id, publish_atom a, std::string& title, std::string& hash) {
@@ -277,6 +278,7 @@ caf::actor spawn_router(caf::actor_system& sys, context& ctx) {
                                 std::move(hash));
         },
     };
+    return caf::behavior{entities.or_else(media_handlers(ctx))};
   });
 }
 

@@ -3,6 +3,7 @@
 
 #include "actors/gateway.hpp"
 #include "actors/gateway_ask.hpp"
+#include "actors/media_copy.hpp"
 #include "actors/timelines.hpp"
 #include "actors/video_views.hpp"
 #include "actors/views.hpp"
@@ -10,12 +11,29 @@
 
 namespace reel::actors {
 
+// On a cluster the video's files first go to every node holding the author's partition, so
+// that any of them can serve them once the publish is acknowledged.
 void gateway_service::publish(user_id author, std::string title, std::string media_hash, reply<video_id> done) {
   if (refuse_if_behind(done)) return;
   post([this, author, title = std::move(title), hash = std::move(media_hash), done](caf::event_based_actor* self) {
-    ask(
-        self, ctx_, [this, author] { return ctx_.dir.user(author); }, [done](video_id id) { done(id); },
-        fail_with(done), 2, publish_atom::value, title, hash);
+    auto then_publish = [this, self, author, title, hash, done](bool copied) {
+      if (!copied) return done(make_error(errc::unavailable, "the video could not be copied to its replicas; retry"));
+      ask(
+          self, ctx_, [this, author] { return ctx_.dir.user(author); }, [done](video_id id) { done(id); },
+          fail_with(done), 2, publish_atom::value, title, hash);
+    };
+    if (!ctx_.replicated) return then_publish(true);
+    copy_media(self, ctx_, hash, ctx_.routing.other_members(storage::partition_of(author)), then_publish);
+  });
+}
+
+void gateway_service::fetch_media(std::string hash, reply<success> done) {
+  if (!ctx_.replicated) return done(make_error(errc::not_found, "no such media"));
+  post([this, hash = std::move(hash), done](caf::event_based_actor* self) {
+    actors::fetch_media(self, ctx_, hash, [done](bool fetched) {
+      if (fetched) return done(success{});
+      done(make_error(errc::not_found, "no such media on any node"));
+    });
   });
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "actors/media_copy.hpp"
 #include "actors/service.hpp"
 #include "actors/settings.hpp"
 #include "cluster/membership/membership.hpp"
@@ -25,6 +26,7 @@ struct node_options {
   std::filesystem::path data_dir;
   settings cfg;
   std::optional<cluster_options> cluster;  // cluster mode when set
+  media_store media;                       // the media library (cluster mode copies videos)
 };
 
 class node {

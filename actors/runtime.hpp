@@ -70,6 +70,8 @@ struct context {
   bool replicated = false;
   // Cluster mode: the entity router of a connected peer (null when not connected).
   std::function<caf::actor(std::uint16_t node)> peer_router;
+  // Cluster mode: the media library, to copy videos between nodes (actors/media_copy.hpp).
+  const struct media_store* media = nullptr;
 };
 
 // Bookkeeping of one entity actor's writes: each batch gets a sequence number; the commit

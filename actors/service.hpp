@@ -111,6 +111,11 @@ class service {
   virtual void delete_comment(user_id user, video_id video, comment_id comment, reply<success> done) = 0;
   virtual void comment_list(video_id video, user_id viewer, reply<std::vector<comment_view>> done) = 0;
 
+  // Cluster mode: fetches a stored video's files from a node that has them, so that this
+  // node can serve them (errc::not_found when no node has it; a single node has nothing to
+  // fetch from).
+  virtual void fetch_media(std::string hash, reply<success> done) = 0;
+
   // Token revocation: durable before the reply; is_revoked reads memory only (no I/O).
   virtual void revoke_token(std::uint64_t token_id, millis expires, reply<success> done) = 0;
   virtual bool is_revoked(std::uint64_t token_id) const = 0;

@@ -25,13 +25,22 @@ sigset_t block_shutdown_signals() {
 int run(const reel::app::config& cfg) {
   auto signals = block_shutdown_signals();
   reel::cluster::set_clock_offset(cfg.debug_clock_offset_ms);
-  reel::actors::node node({cfg.data_dir, cfg.actors, cfg.cluster});
+  reel::media::library media(cfg.data_dir / "media");
+  reel::actors::media_store media_store{
+      [&media](const std::string& hash) { return media.find(hash).has_value(); },
+      [&media](const std::string& hash, std::uint8_t part, std::uint64_t offset, std::size_t max) {
+        return media.read_piece(hash, static_cast<reel::media::library::part>(part), offset, max);
+      },
+      [&media](const std::string& hash, std::uint8_t part, std::uint64_t offset, std::string_view bytes, bool last,
+               const std::string& sender) {
+        return media.receive_piece(hash, static_cast<reel::media::library::part>(part), offset, bytes, last, sender);
+      }};
+  reel::actors::node node({cfg.data_dir, cfg.actors, cfg.cluster, media_store});
   // A cluster's nodes check each other's tokens: they share one secret (the first node's).
   auto local_key = reel::http::token_keys::load_or_create(cfg.data_dir / "token.key");
   auto keys = reel::http::token_keys::from_bytes(node.token_secret(local_key.bytes()));
   reel::http::password_pool passwords(cfg.hash_threads, cfg.hash_queue, cfg.batch_niceness);
   reel::http::rate_limiter limiter(cfg.rate_limit_per_second, cfg.rate_limit_burst);
-  reel::media::library media(cfg.data_dir / "media");
   reel::http::bounded_pool upload_pool(cfg.upload_threads, cfg.upload_queue);
   reel::http::bounded_pool media_pool(cfg.media_threads, cfg.media_queue, cfg.batch_niceness);
   reel::http::edge edge{.api = node.api(),

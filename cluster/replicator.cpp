@@ -613,6 +613,17 @@ bool replicator::can_read_all() const {
   return now_instant().count() < all_read_until_.load(std::memory_order_acquire);
 }
 
+std::vector<std::uint16_t> replicator::other_members(storage::partition_id p) const {
+  std::vector<std::uint16_t> out;
+  std::lock_guard lock(status_mutex_);
+  if (p >= status_.size()) return out;
+  const auto& c = status_[p].config;
+  for (const auto* set : {&c.replicas, &c.learners})
+    for (const auto& m : *set)
+      if (m.node != self_.node) out.push_back(m.node.value);
+  return out;
+}
+
 std::vector<partition_status> replicator::status() const {
   std::lock_guard lock(status_mutex_);
   return status_;

@@ -110,6 +110,7 @@ class replicator final : public write_path, public routing {
   owner owner_of(storage::partition_id p) const override;
   bool can_read(storage::partition_id p) const override;
   bool can_read_all() const override;
+  std::vector<std::uint16_t> other_members(storage::partition_id p) const override;
 
   // Inputs (any thread).
   void deliver(replication::node_id from, std::vector<replication::append_request> requests,

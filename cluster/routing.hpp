@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "storage/keys.hpp"
 
@@ -26,6 +27,8 @@ class routing {
   virtual bool can_read(storage::partition_id p) const = 0;
   // Every partition (and the shared one) may be read here.
   virtual bool can_read_all() const = 0;
+  // The nodes that hold the partition (replicas and learners), this one excepted.
+  virtual std::vector<std::uint16_t> other_members(storage::partition_id p) const = 0;
 };
 
 // Single-node mode: everything is here.
@@ -34,6 +37,7 @@ class single_node_routing final : public routing {
   owner owner_of(storage::partition_id) const override { return {}; }
   bool can_read(storage::partition_id) const override { return true; }
   bool can_read_all() const override { return true; }
+  std::vector<std::uint16_t> other_members(storage::partition_id) const override { return {}; }
 };
 
 }  // namespace reel::cluster

@@ -73,7 +73,13 @@ void handle_media(edge& e, const request& r, responder_ptr out) {
   // find() reads the small metadata file and checks both files' sizes: only validated,
   // completely stored media is served.
   auto stored = e.media.find(target->hash);
-  if (!stored) return send_missing(out, "no such media");
+  if (!stored) {
+    // Another node of a cluster may have it: fetched once, then served from here.
+    return e.api.fetch_media(target->hash, [&e, r, out](outcome<success> fetched) {
+      if (!fetched || !e.media.find(parse_media_path(r.path)->hash)) return send_missing(out, "no such media");
+      handle_media(e, r, out);
+    });
+  }
   const auto size = target->cover ? stored->cover_bytes : stored->bytes;
   const std::string etag = '"' + target->hash + (target->cover ? "-cover\"" : "\"");
   auto reply = plan_media_reply(r.conditions, size, etag);

@@ -54,6 +54,14 @@ bool write_and_sync(const std::filesystem::path& tmp, std::string_view bytes) {
 
 }  // namespace
 
+bool sync_and_rename(const std::filesystem::path& from, const std::filesystem::path& to) {
+  {
+    fd_guard f{::open(from.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (f.fd < 0 || ::fsync(f.fd) != 0) return false;
+  }
+  return ::rename(from.c_str(), to.c_str()) == 0 && fsync_directory(to.parent_path());
+}
+
 bool write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
   auto tmp = temporary_name(path);
   if (!write_and_sync(tmp, bytes) || ::rename(tmp.c_str(), path.c_str()) != 0) {

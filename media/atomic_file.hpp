@@ -18,6 +18,9 @@ bool write_file_atomically(const std::filesystem::path& path, std::string_view b
 // new directory entry is durable. False on error.
 bool ensure_directory(const std::filesystem::path& dir);
 
+// Fsyncs `from`, renames it to `to` and fsyncs the directory. False on any error.
+bool sync_and_rename(const std::filesystem::path& from, const std::filesystem::path& to);
+
 // The whole file, or nullopt when it cannot be read.
 std::optional<std::string> read_file(const std::filesystem::path& path);
 

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <fstream>
 #include <system_error>
 
 #include "media/atomic_file.hpp"
@@ -81,6 +82,79 @@ std::variant<stored_video, media_error> library::ingest(std::string_view bytes, 
 }
 
 fs::path library::video_path(const std::string& hash) const { return file_of(root_, hash, ".video"); }
+
+namespace {
+
+const char* extension_of(library::part p) {
+  switch (p) {
+    case library::part::video:
+      return ".video";
+    case library::part::cover:
+      return ".jpg";
+    case library::part::metadata:
+      return ".json";
+  }
+  return ".json";
+}
+
+bool file_hashes_to(const fs::path& file, const std::string& hash) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;
+  crypto_hash_sha256_state state;
+  crypto_hash_sha256_init(&state);
+  std::string buffer(1 << 20, '\0');
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(buffer.data()),
+                              static_cast<unsigned long long>(in.gcount()));
+  }
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&state, digest);
+  char hex[2 * crypto_hash_sha256_BYTES + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hash == hex;
+}
+
+}  // namespace
+
+std::optional<std::pair<std::string, bool>> library::read_piece(const std::string& hash, part p, std::uint64_t offset,
+                                                                std::size_t max) const {
+  if (!find(hash)) return std::nullopt;
+  std::ifstream in(file_of(root_, hash, extension_of(p)), std::ios::binary);
+  if (!in) return std::nullopt;
+  in.seekg(0, std::ios::end);
+  auto size = static_cast<std::uint64_t>(in.tellg());
+  if (offset > size) return std::nullopt;
+  std::string bytes(static_cast<std::size_t>(std::min<std::uint64_t>(max, size - offset)), '\0');
+  in.seekg(static_cast<std::streamoff>(offset));
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!in) return std::nullopt;
+  return std::pair(std::move(bytes), offset + bytes.size() == size);
+}
+
+bool library::receive_piece(const std::string& hash, part p, std::uint64_t offset, std::string_view bytes, bool last,
+                            const std::string& sender) {
+  if (!valid_hash(hash) || sender.empty() || sender.find('/') != std::string::npos) return false;
+  std::error_code ec;
+  fs::create_directories(root_, ec);
+  if (ec || !ensure_directory(shard_of(root_, hash))) return false;
+  auto final_name = file_of(root_, hash, extension_of(p));
+  auto incoming = fs::path(final_name.string() + ".incoming-" + sender);
+  auto size = fs::file_size(incoming, ec);
+  if (offset == 0)
+    size = 0;
+  else if (ec || size != offset)
+    return false;  // a gap: the sender starts again
+  {
+    std::ofstream out(incoming, offset == 0 ? std::ios::binary | std::ios::trunc : std::ios::binary | std::ios::app);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) return false;
+  }
+  if (!last) return true;
+  bool ok = (p != part::video || file_hashes_to(incoming, hash)) && sync_and_rename(incoming, final_name);
+  if (!ok) fs::remove(incoming, ec);
+  return ok;
+}
 
 fs::path library::cover_path(const std::string& hash) const { return file_of(root_, hash, ".jpg"); }
 

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 namespace reel::media {
@@ -64,6 +65,19 @@ class library {
 
   std::filesystem::path video_path(const std::string& hash) const;
   std::filesystem::path cover_path(const std::string& hash) const;
+
+  // Copying a stored video to another node (cluster mode): its three files, metadata last.
+  enum class part : std::uint8_t { video = 0, cover = 1, metadata = 2 };
+  // Up to `max` bytes of `p` from `offset`, and whether they reach its end; nullopt when the
+  // video is not stored here (validated and complete).
+  std::optional<std::pair<std::string, bool>> read_piece(const std::string& hash, part p, std::uint64_t offset,
+                                                         std::size_t max) const;
+  // Appends a received piece to `p`'s incoming copy from `sender` (offset 0 starts it
+  // afresh); `last` completes it: synced, and renamed over the file (a video only when its
+  // bytes hash to `hash`). The metadata comes last, so a copy that stops halfway leaves no
+  // servable video. False on a gap, an I/O error or a mismatch.
+  bool receive_piece(const std::string& hash, part p, std::uint64_t offset, std::string_view bytes, bool last,
+                     const std::string& sender);
 
  private:
   std::filesystem::path root_;
