@@ -7,6 +7,7 @@
 
 #include "app/config.hpp"
 #include "app/import.hpp"
+#include "app/status.hpp"
 #include "cluster/clock.hpp"
 #include "http/server.hpp"
 
@@ -73,6 +74,7 @@ int run(const reel::app::config& cfg) {
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "import") return reel::app::run_import(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "status") return reel::app::run_status(argc - 1, argv + 1);
   reel::app::config cfg;
   if (auto code = reel::app::parse(argc, argv, cfg)) return *code;
   try {
