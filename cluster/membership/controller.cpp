@@ -161,23 +161,27 @@ void controller::round(etcd_client& client, const member& me) {
     return;
   }
 
-  std::map<std::uint16_t, std::size_t> load;  // memberships and primaries per node
-  for (const auto& [p, entry] : s.map) {
-    const auto& c = entry.first;
-    ++load[c.primary.node.value];
-    for (const auto& m : c.replicas) ++load[m.node.value];
-    for (const auto& m : c.learners) ++load[m.node.value];
-  }
+  // Primaries weigh most (a primary runs the partition's actors), then memberships; kept up
+  // to date as this round changes configurations, so that one node's partitions, failing
+  // over together, spread over the survivors.
+  std::map<std::uint16_t, std::size_t> primaries, members;
+  auto count = [&](const configuration& c, int delta) {
+    primaries[c.primary.node.value] += delta;
+    for (const auto* set : {&c.replicas, &c.learners})
+      for (const auto& m : *set) members[m.node.value] += delta;
+  };
+  for (const auto& [p, entry] : s.map) count(entry.first, 1);
   replication::cluster_view view;
   view.live = live;
   view.ended = ended;
-  view.load = [&load](replication::node_id n) { return load[n.value]; };
+  view.load = [&](replication::node_id n) { return primaries[n.value] * 100 + members[n.value]; };
   view.min_replicas = min_replicas;
   // Every replica holds every committed entry, so any live one may lead: without asking them
   // their log ends, the least loaded one does (the simulation shows even the shortest log is safe).
   auto positions = [](const member&) -> std::optional<replication::log_position> {
     return replication::log_position{};
   };
+  bool changed = false;
   for (auto& [p, entry] : s.map) {
     if (!elected_) return;
     view.replication_factor = p == shared ? size : rf;
@@ -196,7 +200,12 @@ void controller::round(etcd_client& client, const member& me) {
     if (!d.next) continue;
     if (!guarded(layout.map(p), encode(*d.next), entry.second)) continue;
     for (const auto& [key, r] : s.reports[p]) client.delete_key(key);
+    count(entry.first, -1);
+    count(*d.next, 1);
+    entry.first = *d.next;
+    changed = true;
   }
+  if (!changed && elected_) balance(s, view, primaries, guarded);
   // Eviction records are kept while their member may still be named by a configuration.
   for (const auto& [incarnation, revision] : s.evictions) {
     member m{replication::node_id(0), incarnation, 0};
@@ -206,6 +215,32 @@ void controller::round(etcd_client& client, const member& me) {
       client.delete_key(layout.eviction(incarnation));
       evictions_seen_.erase(incarnation);
     }
+  }
+}
+
+void controller::balance(const state& s, const replication::cluster_view& view,
+                         std::map<std::uint16_t, std::size_t>& primaries, const guarded_write& write) {
+  auto live = [&](const member& m) { return std::find(view.live.begin(), view.live.end(), m) != view.live.end(); };
+  if (view.live.empty()) return;
+  for (const auto& [p, entry] : s.map)
+    if (!live(entry.first.primary)) return;  // a failover is under way: let it finish
+  std::uint16_t busiest = view.live.front().node.value;
+  for (const auto& m : view.live)
+    if (primaries[m.node.value] > primaries[busiest]) busiest = m.node.value;
+  for (const auto& [p, entry] : s.map) {
+    const auto& c = entry.first;
+    if (c.primary.node.value != busiest) continue;
+    const member* to = nullptr;
+    for (const auto& r : c.replicas)
+      if (r != c.primary && live(r) && (!to || primaries[r.node.value] < primaries[to->node.value])) to = &r;
+    if (!to || primaries[to->node.value] + 2 > primaries[busiest]) continue;  // it would not even out
+    auto next = replication::hand_over(c, view, *to);
+    if (!next || !write(settings_.layout.map(p), encode(*next), entry.second)) return;
+    std::fprintf(stderr, "reeld: controller moves partition %u's primary from node %u to node %u\n", p, busiest,
+                 to->node.value);
+    --primaries[busiest];
+    ++primaries[to->node.value];
+    return;
   }
 }
 

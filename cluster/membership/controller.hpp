@@ -41,6 +41,13 @@ class controller {
   void run();
   bool campaign(etcd_client& client, const replication::member& me);
   void round(etcd_client& client, const replication::member& me);
+  using guarded_write =
+      std::function<bool(const std::string& key, std::optional<std::string> value, std::int64_t revision)>;
+  // Moves one primary off the node that leads the most partitions, to the least loaded live
+  // replica of one of them, when that evens the counts (after a failover or a node's return
+  // primaries concentrate). One move per round, only while no partition is failing over.
+  void balance(const state& s, const replication::cluster_view& view, std::map<std::uint16_t, std::size_t>& primaries,
+               const guarded_write& write);
 
   controller_settings settings_;
   std::function<replication::member()> self_;

@@ -200,6 +200,20 @@ decision decide(const configuration& current, const cluster_view& view, const st
   return d;
 }
 
+std::optional<configuration> hand_over(const configuration& current, const cluster_view& view, const member& to) {
+  auto live = [&](const member& m) { return contains(view.live, m); };
+  if (current.epoch == 0 || !current.learners.empty() || to == current.primary || !current.has_replica(to))
+    return std::nullopt;
+  if (!std::all_of(current.replicas.begin(), current.replicas.end(), live)) return std::nullopt;
+  auto c = current;
+  ++c.epoch;
+  c.primary = to;
+  // The new primary first, as every configuration lists it.
+  std::erase(c.replicas, to);
+  c.replicas.insert(c.replicas.begin(), to);
+  return c;
+}
+
 configuration initial_configuration(const std::vector<member>& replicas, std::uint32_t min_replicas) {
   configuration c;
   c.epoch = 1;

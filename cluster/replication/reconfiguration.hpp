@@ -64,4 +64,11 @@ decision decide(const configuration& current, const cluster_view& view, const st
 // The first configuration of a partition: `replicas` (primary first) from the live nodes.
 configuration initial_configuration(const std::vector<member>& replicas, std::uint32_t min_replicas);
 
+// A planned move of the primary to `to`, a live replica (to spread primaries evenly): the
+// old primary stays a replica, so a write the new one acknowledges waits for the old one to
+// have applied it, and the old one cannot commit anything once the others adopt the new
+// epoch. No lease has to expire. nullopt unless the configuration is healthy (every replica
+// live, no learner) and `to` is one of its replicas.
+std::optional<configuration> hand_over(const configuration& current, const cluster_view& view, const member& to);
+
 }  // namespace reel::cluster::replication

@@ -42,7 +42,10 @@ void replica::set_authority(instant until, instant now) {
 void replica::adopt(const configuration& config, instant now) {
   if (config.epoch <= config_.epoch) return;
   const bool was_primary = role_ == role::primary;
-  const bool continuing = was_primary && config.primary == options_.self;
+  // It goes on leading only from one epoch to the very next: a skipped epoch may have had
+  // another primary (a handover there and back), whom the peers followed, rewriting what
+  // this one knows of their logs.
+  const bool continuing = was_primary && config.primary == options_.self && config.epoch == config_.epoch + 1;
   config_ = config;
   stale_ = false;
   if (config.primary == options_.self)

@@ -407,7 +407,16 @@ class world {
       evictions_[m.incarnation] = now_;
       leases_.erase(m.incarnation);
     }
-    if (d.next) publish(*d.next);
+    if (d.next) {
+      publish(*d.next);
+    } else if (rnd_.chance(0.02)) {
+      // A planned move of the primary (the controller spreading primaries), to any replica.
+      auto to = config_.replicas[rnd_.between(0, static_cast<std::int64_t>(config_.replicas.size()) - 1)];
+      if (auto moved = hand_over(config_, view, to)) {
+        note("controller hands the primary over to node " + std::to_string(to.node.value));
+        publish(*moved);
+      }
+    }
     std::erase_if(evictions_, [&](const auto& e) {
       member m = lease_members_[e.first];
       return ended(m) && !config_.has_member(m);
