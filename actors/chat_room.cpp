@@ -15,6 +15,7 @@ struct chat_room_state {
   storage::chat_room_record room;
   write_log log;
   idle_timer idle;
+  std::uint64_t term = 0;  // the partition's term when this activation loaded its state (runtime.hpp: persist)
 };
 
 using self_ptr = chat_room_actor::stateful_pointer<chat_room_state>;
@@ -46,6 +47,7 @@ caf::typed_response_promise<caf::ok_atom> append(self_ptr self, context& ctx, us
 }
 
 chat_room_actor::behavior_type chat_room_behavior(self_ptr self, context* ctx, user_id low, user_id high) {
+  self->state.term = ctx->routing.term(storage::keys::chat_partition(low, high));  // before the state is read
   auto& room = self->state.room;
   if (auto bytes = ctx->db.get(storage::keys::chat_room(low, high))) {
     if (auto stored = storage::decode_chat_room(*bytes)) room = *stored;

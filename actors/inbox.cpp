@@ -22,6 +22,7 @@ struct inbox_state {
   std::unordered_map<user_id, std::string> trimmed_from;
   write_log log;
   idle_timer idle;
+  std::uint64_t term = 0;  // the partition's term when this activation loaded its state (runtime.hpp: persist)
 };
 
 using self_ptr = inbox_actor::stateful_pointer<inbox_state>;
@@ -162,12 +163,12 @@ ok_promise hide(self_ptr self, context& ctx, storage::partition_id shard, user_i
 }
 
 inbox_actor::behavior_type inbox_behavior(self_ptr self, context* ctx, storage::partition_id shard) {
+  self->state.term = ctx->routing.term(shard);
   schedule_idle_check(self, *ctx);
   return {
       [=](durable_atom, std::uint64_t seq, bool durable) { self->state.log.complete(seq, durable); },
       [=](caf::tick_atom) {
-        on_idle_tick(self, *ctx, !self->state.log.idle(),
-                     [&] { ctx->dir.retire_inbox_shard(shard, self->address()); });
+        on_idle_tick(self, *ctx, !self->state.log.idle(), [&] { ctx->dir.retire_inbox_shard(shard, self->address()); });
       },
       [=](push_atom, video_id video, user_id author, millis created, const std::vector<user_id>& owners) {
         self->state.idle.touch();

@@ -14,6 +14,7 @@ struct name_index_state {
   std::unordered_set<std::string> pending;  // claimed but maybe not yet durable
   write_log log;
   idle_timer idle;
+  std::uint64_t term = 0;  // the partition's term when this activation loaded its state (runtime.hpp: persist)
   int relay_requests = 0;
 };
 
@@ -29,7 +30,8 @@ caf::typed_response_promise<user_id> claim(self_ptr self, context& ctx, storage:
     return rp;
   }
   user_id id(ctx.ids.next());
-  storage::outbox_entry create{op_id(ctx.ids.next()), id.value, storage::create_user{name, std::move(hash), cluster::wall_clock()}};
+  storage::outbox_entry create{op_id(ctx.ids.next()), id.value,
+                               storage::create_user{name, std::move(hash), cluster::wall_clock()}};
   auto encoded = storage::encode(create);
   rocksdb::WriteBatch batch;
   batch.Put(name_key.str(), storage::encode_name_claim(id));
@@ -46,13 +48,21 @@ caf::typed_response_promise<user_id> claim(self_ptr self, context& ctx, storage:
     // The reply waits for the user record so that the new token works at once; on timeout
     // the record is still created from the durable outbox.
     self->request(ctx.dir.relay(), ctx.cfg.request_timeout, deliver_atom::value, shard, encoded)
-        .then([self, rp, id](caf::ok_atom) mutable { --self->state.relay_requests; rp.deliver(id); },
-              [self, rp, id](caf::error&) mutable { --self->state.relay_requests; rp.deliver(id); });
+        .then(
+            [self, rp, id](caf::ok_atom) mutable {
+              --self->state.relay_requests;
+              rp.deliver(id);
+            },
+            [self, rp, id](caf::error&) mutable {
+              --self->state.relay_requests;
+              rp.deliver(id);
+            });
   });
   return rp;
 }
 
 name_index_actor::behavior_type name_index_behavior(self_ptr self, context* ctx, storage::partition_id shard) {
+  self->state.term = ctx->routing.term(shard);
   schedule_idle_check(self, *ctx);
   return {
       [=](durable_atom, std::uint64_t seq, bool durable) { self->state.log.complete(seq, durable); },

@@ -16,8 +16,10 @@ void revocation_list::load(storage::store& db, millis now, bool delete_expired) 
   db.scan(prefix, prefix.prefix_end(), [&](std::string_view key, std::string_view value) {
     auto expires = storage::decode_revoked_token(value);
     // Kept when they may not be deleted here: the next revocation takes them out.
-    if (expires && (*expires > now || !delete_expired)) revoked_[storage::read_u64(key, storage::key_header_bytes)] = *expires;
-    else expired.Delete(rocksdb::Slice(key.data(), key.size()));
+    if (expires && (*expires > now || !delete_expired))
+      revoked_[storage::read_u64(key, storage::key_header_bytes)] = *expires;
+    else
+      expired.Delete(rocksdb::Slice(key.data(), key.size()));
     return true;
   });
   if (delete_expired && expired.Count() > 0) db.write_buffered(expired);

@@ -109,13 +109,18 @@ class write_log {
 };
 
 // Submits `batch` through group commit; `then` runs on the actor once it is durable.
+// An entity's state holds the partition's term it loaded in (cluster::routing::term): its
+// writes are refused if the partition's primary has changed since.
 template <class Self>
 void persist(Self* self, context& ctx, write_log& log, storage::partition_id partition, rocksdb::WriteBatch batch,
              write_log::continuation then) {
   auto seq = log.begin(std::move(then));
   auto me = caf::actor_cast<entity_actor>(self);
-  ctx.commits.submit(partition, std::move(batch),
-                     [me, seq](bool durable) { caf::anon_send(me, durable_atom::value, seq, durable); });
+  std::uint64_t term = 0;
+  if constexpr (requires { self->state.term; }) term = self->state.term;
+  ctx.commits.submit(
+      partition, std::move(batch), [me, seq](bool durable) { caf::anon_send(me, durable_atom::value, seq, durable); },
+      term);
 }
 
 // Idle passivation: an entity with nothing pending and no message for `cfg.idle_passivation`

@@ -14,6 +14,7 @@ namespace {
 struct shared_facts_state {
   write_log log;
   idle_timer idle;
+  std::uint64_t term = 0;  // the partition's term when this activation loaded its state (runtime.hpp: persist)
 };
 
 using self_ptr = shared_facts_actor::stateful_pointer<shared_facts_state>;
@@ -51,6 +52,7 @@ ok_promise add_celebrity(self_ptr self, context& ctx, user_id author) {
 }
 
 shared_facts_actor::behavior_type shared_facts_behavior(self_ptr self, context* ctx) {
+  self->state.term = ctx->routing.term(storage::shared_partition);
   schedule_idle_check(self, *ctx);
   return {
       [=](durable_atom, std::uint64_t seq, bool durable) { self->state.log.complete(seq, durable); },

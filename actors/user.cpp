@@ -52,6 +52,7 @@ ok_promise apply(user_self self, context& ctx, const std::vector<std::string>& e
 
 user_actor::behavior_type user_behavior(user_self self, context* ctx, user_id id) {
   self->state.id = id;
+  self->state.term = ctx->routing.term(storage::partition_of(id));  // before the state is read
   if (auto bytes = ctx->db.get(storage::keys::user(id))) self->state.record = storage::decode_user(*bytes);
   schedule_idle_check(self, *ctx);
   return {

@@ -28,6 +28,7 @@ struct user_state {
   std::optional<millis> last_created;
   write_log log;
   idle_timer idle;
+  std::uint64_t term = 0;  // the partition's term when this activation loaded its state (runtime.hpp: persist)
   int relay_requests = 0;
 };
 
@@ -44,8 +45,7 @@ std::optional<millis> follow_edge(user_self self, context& ctx, edge_direction d
 
 // Continuation for a write: on failure the promise gets an error and the actor stops (its
 // memory is ahead of storage; the next message reloads it); on success `then` runs.
-write_log::continuation on_durable(user_self self, std::function<void()> then,
-                                   std::function<void(caf::error)> fail);
+write_log::continuation on_durable(user_self self, std::function<void()> then, std::function<void(caf::error)> fail);
 // The common case: deliver ok_atom to `rp` once durable.
 write_log::continuation reply_when_durable(user_self self, ok_promise rp);
 

@@ -18,6 +18,7 @@ struct video_state {
   std::unordered_map<user_id, bool> likers;     // like states written but maybe not yet durable
   write_log log;
   idle_timer idle;
+  std::uint64_t term = 0;  // the partition's term when this activation loaded its state (runtime.hpp: persist)
   int relay_requests = 0;
 };
 
@@ -39,7 +40,7 @@ write_log::continuation when_durable(self_ptr self, Promise rp, std::function<vo
 }
 
 caf::typed_response_promise<comment_id, millis> add_comment(self_ptr self, context& ctx, user_id user,
-                                                             std::string text) {
+                                                            std::string text) {
   auto rp = self->make_response_promise<comment_id, millis>();
   auto& st = self->state;
   if (!st.record) {
@@ -138,6 +139,7 @@ caf::typed_response_promise<caf::ok_atom> apply(self_ptr self, context& ctx, con
 
 video_actor::behavior_type video_behavior(self_ptr self, context* ctx, video_id id) {
   self->state.id = id;
+  self->state.term = ctx->routing.term(storage::partition_of(id));  // before the state is read
   if (auto bytes = ctx->db.get(storage::keys::video(id))) self->state.record = storage::decode_video(*bytes);
   schedule_idle_check(self, *ctx);
   return {
@@ -163,6 +165,8 @@ video_actor::behavior_type video_behavior(self_ptr self, context* ctx, video_id 
 
 }  // namespace
 
-video_actor spawn_video(caf::actor_system& sys, context& ctx, video_id id) { return sys.spawn(video_behavior, &ctx, id); }
+video_actor spawn_video(caf::actor_system& sys, context& ctx, video_id id) {
+  return sys.spawn(video_behavior, &ctx, id);
+}
 
 }  // namespace reel::actors

@@ -179,9 +179,9 @@ void replicator::push(event e) {
   wake_.notify_one();
 }
 
-void replicator::submit(storage::partition_id partition, rocksdb::WriteBatch batch, callback done) {
+void replicator::submit(storage::partition_id partition, rocksdb::WriteBatch batch, callback done, std::uint64_t term) {
   probe_.proposals.fetch_add(1, std::memory_order_relaxed);
-  push(ev_propose{partition, batch.Data(), std::move(done)});
+  push(ev_propose{partition, batch.Data(), std::move(done), term});
 }
 
 void replicator::deliver(replication::node_id from, std::vector<replication::append_request> requests,
@@ -250,7 +250,9 @@ void replicator::on(ev_propose& e, instant now) {
     return e.done(false);
   }
   auto& s = slots_[e.p];
-  auto index = s.replica->propose(std::move(e.batch), now);
+  // A writer whose state predates this node's latest start as primary must reload it.
+  auto stale = e.term != 0 && e.term != routes_[e.p].term.load(std::memory_order_relaxed);
+  auto index = stale ? std::nullopt : s.replica->propose(std::move(e.batch), now);
   if (!index) {
     probe_.proposals_failed.fetch_add(1, std::memory_order_relaxed);
     return e.done(false);
@@ -353,6 +355,7 @@ void replicator::drain(storage::partition_id p, instant now) {
   bool primary = s.replica->current_role() == replication::replica::role::primary;
   if (primary && !s.primary && s.replica->serving(now)) {
     s.primary = true;
+    routes_[p].term.fetch_add(1, std::memory_order_release);
     probe_.became_primary.fetch_add(1, std::memory_order_relaxed);
     if (hooks_.became_primary) hooks_.became_primary(p);
   } else if (!primary && s.primary) {
@@ -611,6 +614,10 @@ bool replicator::can_read(storage::partition_id p) const {
 
 bool replicator::can_read_all() const {
   return now_instant().count() < all_read_until_.load(std::memory_order_acquire);
+}
+
+std::uint64_t replicator::term(storage::partition_id p) const {
+  return p < replicated_partitions ? routes_[p].term.load(std::memory_order_acquire) : 0;
 }
 
 std::vector<std::uint16_t> replicator::other_members(storage::partition_id p) const {

@@ -104,13 +104,15 @@ class replicator final : public write_path, public routing {
   ~replicator() override;
 
   // write_path (any thread)
-  void submit(storage::partition_id partition, rocksdb::WriteBatch batch, callback done) override;
+  void submit(storage::partition_id partition, rocksdb::WriteBatch batch, callback done,
+              std::uint64_t term = 0) override;
 
   // routing (any thread, lock-free)
   owner owner_of(storage::partition_id p) const override;
   bool can_read(storage::partition_id p) const override;
   bool can_read_all() const override;
   std::vector<std::uint16_t> other_members(storage::partition_id p) const override;
+  std::uint64_t term(storage::partition_id p) const override;
 
   // Inputs (any thread).
   void deliver(replication::node_id from, std::vector<replication::append_request> requests,
@@ -135,6 +137,7 @@ class replicator final : public write_path, public routing {
     storage::partition_id p;
     std::string batch;
     callback done;
+    std::uint64_t term;
   };
   struct ev_messages {
     replication::node_id from;
@@ -203,6 +206,7 @@ class replicator final : public write_path, public routing {
   struct route {
     std::atomic<std::uint32_t> owner{0};      // encode_owner()
     std::atomic<std::int64_t> read_until{0};  // steady ms; reads are allowed before it
+    std::atomic<std::uint64_t> term{1};      // bumped each time this node starts serving it
   };
 
   void push(event e);

@@ -29,6 +29,8 @@ class routing {
   virtual bool can_read_all() const = 0;
   // The nodes that hold the partition (replicas and learners), this one excepted.
   virtual std::vector<std::uint16_t> other_members(storage::partition_id p) const = 0;
+  // Counts the times this node started serving the partition as its primary (never 0).
+  virtual std::uint64_t term(storage::partition_id p) const = 0;
 };
 
 // Single-node mode: everything is here.
@@ -38,6 +40,7 @@ class single_node_routing final : public routing {
   bool can_read(storage::partition_id) const override { return true; }
   bool can_read_all() const override { return true; }
   std::vector<std::uint16_t> other_members(storage::partition_id) const override { return {}; }
+  std::uint64_t term(storage::partition_id) const override { return 1; }
 };
 
 }  // namespace reel::cluster

@@ -20,15 +20,19 @@ class write_path {
   using callback = std::function<void(bool durable)>;
 
   virtual ~write_path() = default;
-  // Every key of `batch` must belong to `partition`.
-  virtual void submit(storage::partition_id partition, rocksdb::WriteBatch batch, callback done) = 0;
+  // Every key of `batch` must belong to `partition`. A `term` other than 0 is the
+  // partition's term (routing::term) that the writer loaded its state in: the write is
+  // refused once this node has stopped and started serving the partition since, for the
+  // writer's memory may then be older than what another primary wrote.
+  virtual void submit(storage::partition_id partition, rocksdb::WriteBatch batch, callback done,
+                      std::uint64_t term = 0) = 0;
 };
 
 // Single-node mode: the group committer, unchanged.
 class local_write_path final : public write_path {
  public:
   explicit local_write_path(storage::committer& commits) : commits_(commits) {}
-  void submit(storage::partition_id partition, rocksdb::WriteBatch batch, callback done) override {
+  void submit(storage::partition_id partition, rocksdb::WriteBatch batch, callback done, std::uint64_t) override {
     commits_.submit(partition, std::move(batch), std::move(done));
   }
 
