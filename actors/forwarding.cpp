@@ -263,6 +263,7 @@ caf::actor spawn_router(caf::actor_system& sys, context& ctx) {
           return self->delegate(caf::actor_cast<caf::actor>(ctx.dir.local_chat_room(low, high)), a, from, to,
                                 std::move(content));
         },
+        [&ctx](admit_atom, const std::string& client) { return ctx.admit(client); },
         [=, &ctx](to_shared_atom, revoke_atom a, std::uint64_t token, millis expires) -> caf::result<caf::message> {
           if (!here(ctx, storage::shared_partition)) return moved();
           return self->delegate(caf::actor_cast<caf::actor>(ctx.dir.local_shared_facts()), a, token, expires);

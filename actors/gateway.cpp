@@ -115,6 +115,17 @@ void gateway_service::revoke_token(std::uint64_t token_id, millis expires, reply
   });
 }
 
+void gateway_service::admit_attempt(std::string client, reply<bool> done) {
+  auto owner = ctx_.replicated ? ctx_.routing.owner_of(storage::partition_of(client)) : cluster::owner{};
+  if (owner.at == cluster::owner::where::here) return done(ctx_.admit(client));
+  auto router = owner.at == cluster::owner::where::elsewhere ? ctx_.peer_router(owner.node) : caf::actor();
+  if (!router) return done(true);
+  post([this, router, client = std::move(client), done](caf::event_based_actor* self) {
+    self->request(router, ctx_.cfg.request_timeout, admit_atom::value, client)
+        .then([done](bool admitted) { done(admitted); }, [done](caf::error&) { done(true); });
+  });
+}
+
 bool gateway_service::is_revoked(std::uint64_t token_id) const { return revoked_.contains(token_id); }
 
 }  // namespace reel::actors

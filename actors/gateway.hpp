@@ -52,6 +52,7 @@ class gateway_service final : public service {
   void comment_list(video_id video, user_id viewer, reply<std::vector<comment_view>> done) override;
   void revoke_token(std::uint64_t token_id, millis expires, reply<success> done) override;
   void fetch_media(std::string hash, reply<success> done) override;
+  void admit_attempt(std::string client, reply<bool> done) override;
   bool is_revoked(std::uint64_t token_id) const override;
 
   void stop();

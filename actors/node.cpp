@@ -47,7 +47,7 @@ node::impl::impl(const node_options& o) : options(o) {
     return cluster.transport ? cluster.transport->router_of(cluster::replication::node_id(n)) : caf::actor();
   };
   ctx = std::make_unique<context>(context{*db, writes, *ids, *dir, celebrities, recent, revoked, cfg, routing,
-                                          replicated(), peer_router, &options.media});
+                                          replicated(), peer_router, &options.media, options.admit});
   // A cluster replica must not write outside replication: expired revocations stay until
   // the next revocation's write takes them out.
   revoked.load(*db, cluster::wall_clock(), !replicated());

@@ -27,6 +27,8 @@ struct node_options {
   settings cfg;
   std::optional<cluster_options> cluster;  // cluster mode when set
   media_store media;                       // the media library (cluster mode copies videos)
+  // The rate limit of register/login attempts per client address (default: none).
+  std::function<bool(const std::string& client)> admit = [](const std::string&) { return true; };
 };
 
 class node {

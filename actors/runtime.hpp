@@ -36,6 +36,7 @@ using backfill_atom = caf::atom_constant<caf::atom("backfill")>;
 using hide_atom = caf::atom_constant<caf::atom("hide")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
 using forget_atom = caf::atom_constant<caf::atom("forget")>;
+using admit_atom = caf::atom_constant<caf::atom("admit")>;
 
 // Every entity actor reacts to these: commit completions and its idle timer.
 using entity_actor =
@@ -72,6 +73,8 @@ struct context {
   std::function<caf::actor(std::uint16_t node)> peer_router;
   // Cluster mode: the media library, to copy videos between nodes (actors/media_copy.hpp).
   const struct media_store* media = nullptr;
+  // Counts a register/login attempt from a client address here; false over the limit.
+  std::function<bool(const std::string& client)> admit;
 };
 
 // Bookkeeping of one entity actor's writes: each batch gets a sequence number; the commit

@@ -116,6 +116,12 @@ class service {
   // fetch from).
   virtual void fetch_media(std::string hash, reply<success> done) = 0;
 
+  // Whether a register or login attempt from `client` (its address) is within the rate
+  // limit. On a cluster the node that owns the address counts it (any node's edge asks it),
+  // so a client spreading its attempts over the nodes gets the same limit; while that node
+  // is unknown (a failover), the attempt passes.
+  virtual void admit_attempt(std::string client, reply<bool> done) = 0;
+
   // Token revocation: durable before the reply; is_revoked reads memory only (no I/O).
   virtual void revoke_token(std::uint64_t token_id, millis expires, reply<success> done) = 0;
   virtual bool is_revoked(std::uint64_t token_id) const = 0;

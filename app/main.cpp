@@ -36,18 +36,22 @@ int run(const reel::app::config& cfg) {
                const std::string& sender) {
         return media.receive_piece(hash, static_cast<reel::media::library::part>(part), offset, bytes, last, sender);
       }};
-  reel::actors::node node({cfg.data_dir, cfg.actors, cfg.cluster, media_store});
+  // Register/login attempts per client address; on a cluster the node that owns an
+  // address counts it, so the limit holds cluster-wide (service::admit_attempt).
+  reel::http::rate_limiter limiter(cfg.rate_limit_per_second, cfg.rate_limit_burst);
+  auto admit = [&limiter](const std::string& client) {
+    return limiter.allow(client, std::chrono::steady_clock::now());
+  };
+  reel::actors::node node({cfg.data_dir, cfg.actors, cfg.cluster, media_store, admit});
   // A cluster's nodes check each other's tokens: they share one secret (the first node's).
   auto local_key = reel::http::token_keys::load_or_create(cfg.data_dir / "token.key");
   auto keys = reel::http::token_keys::from_bytes(node.token_secret(local_key.bytes()));
   reel::http::password_pool passwords(cfg.hash_threads, cfg.hash_queue, cfg.batch_niceness);
-  reel::http::rate_limiter limiter(cfg.rate_limit_per_second, cfg.rate_limit_burst);
   reel::http::bounded_pool upload_pool(cfg.upload_threads, cfg.upload_queue);
   reel::http::bounded_pool media_pool(cfg.media_threads, cfg.media_queue, cfg.batch_niceness);
   reel::http::edge edge{.api = node.api(),
                         .keys = keys,
                         .passwords = passwords,
-                        .limiter = limiter,
                         .media = media,
                         .upload_pool = upload_pool,
                         .media_pool = media_pool,

@@ -28,7 +28,9 @@ std::optional<error> check_password(std::string_view password) {
 }
 
 // Register and login answer with user_id and token even on failure (API.md).
-void fail_login(const responder_ptr& out, const error& err) { send_json(out, err, json::login_result(err, user_id(), "")); }
+void fail_login(const responder_ptr& out, const error& err) {
+  send_json(out, err, json::login_result(err, user_id(), ""));
+}
 
 void issue_token(const edge& e, const responder_ptr& out, user_id id) {
   auto claims = new_claims(id.value, cluster::wall_clock().value,
@@ -46,55 +48,53 @@ const error& hashing_busy() {
   return e;
 }
 
-// Common checks of register and login: rate limit, then both parameters.
-std::optional<std::pair<std::string, std::string>> credentials_of(edge& e, const request& r, const responder_ptr& out) {
-  if (!e.limiter.allow(r.client, std::chrono::steady_clock::now())) {
-    fail_login(out, make_error(errc::rate_limited, "too many attempts from this address, retry later"));
-    return std::nullopt;
-  }
+// Common checks of register and login: the rate limit (the service counts attempts,
+// cluster-wide on a cluster), then both parameters; `then` gets them.
+void with_credentials(edge& e, const request& r, const responder_ptr& out,
+                      std::function<void(std::string name, std::string password)> then) {
   auto name = text_arg(r, "username");
   auto password = text_arg(r, "password");
-  std::optional<error> bad = !name ? name.err() : !password ? password.err() : check_username(name.value());
-  if (!bad) bad = check_password(password.value());
-  if (bad) {
-    fail_login(out, *bad);
-    return std::nullopt;
-  }
-  return std::pair(std::move(name.value()), std::move(password.value()));
+  e.api.admit_attempt(r.client, [out, name, password, then = std::move(then)](outcome<bool> admitted) mutable {
+    if (admitted && !admitted.value())
+      return fail_login(out, make_error(errc::rate_limited, "too many attempts from this address, retry later"));
+    std::optional<error> bad = !name ? name.err() : !password ? password.err() : check_username(name.value());
+    if (!bad) bad = check_password(password.value());
+    if (bad) return fail_login(out, *bad);
+    then(std::move(name.value()), std::move(password.value()));
+  });
 }
 
 }  // namespace
 
 void handle_register(edge& e, const request& r, responder_ptr out) {
-  auto creds = credentials_of(e, r, out);
-  if (!creds) return;
-  auto name = std::move(creds->first);
-  bool queued = e.passwords.hash(std::move(creds->second), [&e, out, name](std::optional<std::string> hash) {
-    if (!hash) return fail_login(out, make_error(errc::internal, "password hashing failed"));
-    e.api.register_user(name, std::move(*hash), [&e, out](outcome<user_id> id) {
-      if (!id) return fail_login(out, id.err());
-      issue_token(e, out, id.value());
+  with_credentials(e, r, out, [&e, out](std::string name, std::string password) {
+    bool queued = e.passwords.hash(std::move(password), [&e, out, name](std::optional<std::string> hash) {
+      if (!hash) return fail_login(out, make_error(errc::internal, "password hashing failed"));
+      e.api.register_user(name, std::move(*hash), [&e, out](outcome<user_id> id) {
+        if (!id) return fail_login(out, id.err());
+        issue_token(e, out, id.value());
+      });
     });
+    if (!queued) fail_login(out, hashing_busy());
   });
-  if (!queued) fail_login(out, hashing_busy());
 }
 
 void handle_login(edge& e, const request& r, responder_ptr out) {
-  auto creds = credentials_of(e, r, out);
-  if (!creds) return;
-  e.api.find_credentials(creds->first, [&e, out, password = std::move(creds->second)](outcome<credentials> found) {
-    bool queued = false;
-    if (!found) {
-      if (found.err().code != errc::not_found) return fail_login(out, found.err());
-      queued = e.passwords.verify_nothing(password, [out] { fail_login(out, wrong_credentials()); });
-    } else {
-      auto id = found->id;
-      queued = e.passwords.verify(found->password_hash, password, [&e, out, id](bool match) {
-        if (!match) return fail_login(out, wrong_credentials());
-        issue_token(e, out, id);
-      });
-    }
-    if (!queued) fail_login(out, hashing_busy());
+  with_credentials(e, r, out, [&e, out](std::string name, std::string password) {
+    e.api.find_credentials(name, [&e, out, password = std::move(password)](outcome<credentials> found) {
+      bool queued = false;
+      if (!found) {
+        if (found.err().code != errc::not_found) return fail_login(out, found.err());
+        queued = e.passwords.verify_nothing(password, [out] { fail_login(out, wrong_credentials()); });
+      } else {
+        auto id = found->id;
+        queued = e.passwords.verify(found->password_hash, password, [&e, out, id](bool match) {
+          if (!match) return fail_login(out, wrong_credentials());
+          issue_token(e, out, id);
+        });
+      }
+      if (!queued) fail_login(out, hashing_busy());
+    });
   });
 }
 

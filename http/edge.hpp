@@ -1,5 +1,5 @@
 // What every HTTP handler works with: the request as plain data, a way to answer, and the
-// edge's shared parts (service, token keys, password pool, rate limiter, settings).
+// edge's shared parts (service, token keys, password pool, settings).
 // No Pistache here: handlers are plain functions that tests can call.
 #pragma once
 
@@ -77,7 +77,6 @@ struct edge {
   service& api;
   token_keys keys;
   password_pool& passwords;
-  rate_limiter& limiter;
   media::library& media;
   bounded_pool& upload_pool;  // first stage of a publish: content hash and lookup (instant publish)
   bounded_pool& media_pool;   // second stage, for new bytes: validation and cover extraction (FFmpeg)
