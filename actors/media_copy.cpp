@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <unordered_set>
 
 namespace reel::actors {
 
@@ -9,6 +11,33 @@ namespace {
 
 constexpr std::size_t piece_bytes = 1 << 20;
 constexpr std::uint8_t parts = 3;  // video, cover, metadata: in this order
+
+// Which peers are known to hold which videos: files are content-addressed and never
+// deleted, so once a peer has a video it always will, and a publish of the same bytes again
+// skips asking it. Bounded: forgotten wholesale when full (then asked again).
+class known_copies {
+ public:
+  bool has(std::uint16_t node, const std::string& hash) {
+    std::lock_guard lock(mutex_);
+    return known_.count(key(node, hash)) > 0;
+  }
+  void add(std::uint16_t node, const std::string& hash) {
+    std::lock_guard lock(mutex_);
+    if (known_.size() >= limit) known_.clear();
+    known_.insert(key(node, hash));
+  }
+
+ private:
+  static std::string key(std::uint16_t node, const std::string& hash) { return std::to_string(node) + ':' + hash; }
+  static constexpr std::size_t limit = 100'000;
+  std::mutex mutex_;
+  std::unordered_set<std::string> known_;
+};
+
+known_copies& known() {
+  static known_copies copies;
+  return copies;
+}
 
 // Names the incoming files of one transfer: two copies of the same video at once (two
 // publishes of the same bytes) never write into each other's.
@@ -102,16 +131,24 @@ void copy_media(caf::event_based_actor* self, context& ctx, const std::string& h
     if (--*waiting == 0) done(*ok);
   };
   for (auto node : nodes) {
+    if (known().has(node, hash)) {
+      one_done(true);
+      continue;
+    }
     auto router = ctx.peer_router(node);
     if (!router) {
       one_done(false);
       continue;
     }
+    auto copied = [node, hash, one_done](bool ok) {
+      if (ok) known().add(node, hash);
+      one_done(ok);
+    };
     self->request(router, ctx.cfg.request_timeout, media_has_atom::value, hash)
         .then(
-            [self, &ctx, hash, router, one_done](bool has) {
-              if (has) return one_done(true);
-              copy_job{self, ctx, hash, router, transfer_name(ctx, "copy"), one_done}.send(0, 0);
+            [self, &ctx, hash, router, copied](bool has) {
+              if (has) return copied(true);
+              copy_job{self, ctx, hash, router, transfer_name(ctx, "copy"), copied}.send(0, 0);
             },
             [one_done](caf::error&) { one_done(false); });
   }
