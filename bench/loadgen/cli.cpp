@@ -13,7 +13,8 @@ const char* const usage_text =
 
 HTTP/1.1 load over keep-alive connections, to loopback only (127.0.0.0/8 or localhost).
 
-  --target HOST:PORT     server to load; any host outside loopback is refused (exit 2)
+  --target HOST:PORT     server to load; any host outside loopback is refused (exit 2);
+                         repeated, connections go to the targets in turn (a cluster)
   --duration SECONDS     measured window (required); the run lasts warmup + duration,
                          plus at most --timeout-ms for the last responses
   --connections N, -c N  keep-alive connections (default 16)
@@ -84,8 +85,12 @@ bool apply_number(run_config& r, std::string_view name, std::string_view value, 
 bool apply_value(cli_options& o, std::string_view name, std::string_view value, std::string& error) {
   if (name == "--target") {
     auto target = parse_loopback_target(value, error);
-    if (target) o.run.target = *target;
-    return target.has_value();
+    if (!target) return false;
+    if (o.run.target.host_header.empty())
+      o.run.target = *target;
+    else
+      o.run.more_targets.push_back(*target);
+    return true;
   }
   std::string* text = name == "--mix"    ? &o.mix_file
                       : name == "--get"  ? &o.get_path

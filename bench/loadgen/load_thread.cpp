@@ -44,6 +44,7 @@ load_thread::load_thread(const run_config& config, const mix& requests, shared_r
                          int connections)
     : stats(requests.entries().size(), config.timeline_ms * ms, std::llround(config.duration_s * 1e9)),
       config_(config),
+      index_(index),
       mix_(requests),
       shared_(shared),
       conns_(static_cast<std::size_t>(connections)),
@@ -211,7 +212,10 @@ void load_thread::try_open(std::size_t c, std::int64_t now) {
   interest_[c] = 0;
   if (phase_ == phase::draining) return;
   flights_[c].deadline_ns = now + config_.timeout_ms * ms;
-  if (!conn.open(config_.target.address)) {
+  // Connection c of thread k is the (c * threads + k)-th: the targets take turns over all.
+  auto turn = (c * static_cast<std::size_t>(config_.threads) + index_) % (config_.more_targets.size() + 1);
+  const auto& target = turn == 0 ? config_.target : config_.more_targets[turn - 1];
+  if (!conn.open(target.address)) {
     stats.count_connect_error();
     retry_at_[c] = now + reconnect_backoff_ns;
     return;

@@ -72,6 +72,7 @@ class load_thread {
   void count_missed(std::int64_t stop_ns);
 
   const run_config& config_;
+  unsigned index_;  // this thread's number (its connections take their turns among the targets)
   const mix& mix_;
   shared_run& shared_;
   int epoll_fd_ = -1;

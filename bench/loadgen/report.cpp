@@ -21,13 +21,14 @@ double throughput(const outcome_counts& counts, double seconds) {
 }
 
 std::string describe_config(const run_config& config, double measured_s) {
-  char line[512];
+  std::string targets = config.target.host_header;
+  for (const auto& t : config.more_targets) targets += "," + t.host_header;
+  char line[768];
   const std::string mode =
       config.rate > 0 ? "open loop at " + std::to_string(std::llround(config.rate)) + " req/s" : "closed loop";
   std::snprintf(line, sizeof line,
                 "loadgen: %s, %d connections, %d threads, %.1f s measured after %.1f s warmup, target %s\n",
-                mode.c_str(), config.connections, config.threads, measured_s, config.warmup_s,
-                config.target.host_header.c_str());
+                mode.c_str(), config.connections, config.threads, measured_s, config.warmup_s, targets.c_str());
   return line;
 }
 
@@ -63,6 +64,9 @@ void write_entry(json_writer& w, const entry_stats& e, double seconds, const std
 void write_config(json_writer& w, const run_config& config, const mix& requests) {
   w.key("config").begin_object();
   w.key("target").value(config.target.host_header).key("mode").value(config.rate > 0 ? "open" : "closed");
+  w.key("targets").begin_array().value(config.target.host_header);
+  for (const auto& t : config.more_targets) w.value(t.host_header);
+  w.end_array();
   w.key("connections").value(config.connections).key("threads").value(config.threads);
   w.key("duration_s").value(config.duration_s).key("warmup_s").value(config.warmup_s);
   w.key("rate");

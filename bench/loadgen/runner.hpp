@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "bench/loadgen/mix.hpp"
 #include "bench/loadgen/stats.hpp"
@@ -13,6 +14,8 @@ namespace reel::loadgen {
 
 struct run_config {
   loopback_target target;
+  // Further servers (a cluster's nodes): connections go to the targets in turn.
+  std::vector<loopback_target> more_targets;
   int connections = 16;
   int threads = 1;                      // at most `connections`
   double duration_s = 0;                // measured window; the run is warmup + duration

@@ -220,3 +220,21 @@ TEST_CASE("a port where nothing listens counts connect errors and sends nothing"
   CHECK(result.stats.connect_errors() >= 4);
   CHECK(result.stats.total().counts.requests == 0);
 }
+
+TEST_CASE("with several targets, the connections go to each in turn") {
+  fake_server first(fake_server::style::keep_alive), second(fake_server::style::keep_alive),
+      third(fake_server::style::keep_alive);
+  auto config = config_for(first.port);
+  std::string error;
+  config.more_targets.push_back(*parse_loopback_target("127.0.0.1:" + std::to_string(second.port), error));
+  config.more_targets.push_back(*parse_loopback_target("127.0.0.1:" + std::to_string(third.port), error));
+  config.connections = 6;
+  config.max_requests = 600;
+  const auto requests = mix_of(R"({"name":"home","path":"/"})", config);
+  const auto result = run_load(config, requests, not_interrupted);
+  CHECK(result.stats.total().counts.ok == 600);
+  CHECK(first.accepted == 2);
+  CHECK(second.accepted == 2);
+  CHECK(third.accepted == 2);
+  CHECK(first.requests + second.requests + third.requests == 600);
+}
