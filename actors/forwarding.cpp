@@ -1,5 +1,9 @@
 #include "actors/forwarding.hpp"
 
+#include <functional>
+#include <map>
+#include <set>
+
 #include "actors/directory.hpp"
 #include "actors/media_copy.hpp"
 
@@ -7,12 +11,20 @@ namespace reel::actors {
 
 namespace {
 
+// Requests relayed to another node's router and not yet answered, with what tells their
+// callers the node is gone: a killed node's connection closes at once, and its callers
+// hear "unavailable" then instead of at their request timeout.
 struct forwarder_state {
   idle_timer idle;
+  std::uint64_t next_relay = 0;
+  std::map<std::uint64_t, std::pair<caf::actor_addr, std::function<void()>>> relayed;
+  std::set<caf::actor_addr> watched;  // routers this forwarder monitors
 };
 
+caf::error peer_lost() { return caf_error(errc::unavailable, "the node that owns the data went away; retry"); }
+
 // Sends a request on: to the actor here when this node is the partition's primary, else to
-// the primary's router. Delegated either way, so the answer goes straight to the caller.
+// the primary's router.
 template <class Promise, class ToLocal, class ToRouter>
 Promise route(Promise rp, const context& ctx, storage::partition_id p, ToLocal to_local, ToRouter to_router) {
   auto o = ctx.routing.owner_of(p);
@@ -30,13 +42,50 @@ Promise route(Promise rp, const context& ctx, storage::partition_id p, ToLocal t
   return rp;
 }
 
-// Handlers every forwarder has: commit completions never come, the idle timer passivates it.
+// Asks `router` and hands its answer to `rp`; the caller hears "unavailable" as soon as the
+// connection to the router's node is lost.
+template <class Self, class... Ts, class... Xs>
+void relay(Self* self, const context& ctx, caf::typed_response_promise<Ts...> rp, const caf::actor& router, Xs... xs) {
+  auto& st = self->state;
+  auto id = st.next_relay++;
+  st.relayed.emplace(id, std::make_pair(router.address(), [rp]() mutable {
+                       if (rp.pending()) rp.deliver(peer_lost());
+                     }));
+  if (st.watched.insert(router.address()).second) self->monitor(router);
+  self->request(router, ctx.cfg.request_timeout, xs...)
+      .then(
+          [self, rp, id](Ts&... answer) mutable {
+            self->state.relayed.erase(id);
+            if (rp.pending()) rp.deliver(std::move(answer)...);
+          },
+          [self, rp, id](caf::error& e) mutable {
+            self->state.relayed.erase(id);
+            if (rp.pending()) rp.deliver(std::move(e));
+          });
+}
+
+// Handlers every forwarder has: commit completions never come, the idle timer passivates it
+// (not while relayed requests wait), a lost router fails what was relayed to it.
 template <class Self>
 auto forwarder_basics(Self* self, const context& ctx, retire_fn retire) {
   schedule_idle_check(self, ctx);
-  return std::make_tuple(
-      [](durable_atom, std::uint64_t, bool) {},
-      [self, &ctx, retire](caf::tick_atom) { on_idle_tick(self, ctx, false, [&] { retire(self->address()); }); });
+  self->set_down_handler([self](caf::down_msg& down) {
+    auto& st = self->state;
+    st.watched.erase(down.source);
+    for (auto it = st.relayed.begin(); it != st.relayed.end();) {
+      if (it->second.first != down.source) {
+        ++it;
+        continue;
+      }
+      auto fail = std::move(it->second.second);
+      it = st.relayed.erase(it);
+      fail();
+    }
+  });
+  return std::make_tuple([](durable_atom, std::uint64_t, bool) {},
+                         [self, &ctx, retire](caf::tick_atom) {
+                           on_idle_tick(self, ctx, !self->state.relayed.empty(), [&] { retire(self->address()); });
+                         });
 }
 
 using ok_promise = caf::typed_response_promise<caf::ok_atom>;
@@ -49,8 +98,10 @@ user_actor spawn_user_forwarder(caf::actor_system& sys, context& ctx, user_id id
                     retire](user_actor::stateful_pointer<forwarder_state> self) -> user_actor::behavior_type {
     auto [durable, tick] = forwarder_basics(self, ctx, retire);
     auto to = [&ctx, id](auto... xs) { return [=, &ctx](auto& rp) { rp.delegate(ctx.dir.local_user(id), xs...); }; };
-    auto via = [id](auto... xs) {
-      return [=](auto& rp, const caf::actor& router) { rp.delegate(router, to_user_atom::value, id, xs...); };
+    auto via = [self, &ctx, id](auto... xs) {
+      return [=, &ctx](auto& rp, const caf::actor& router) {
+        relay(self, ctx, rp, router, to_user_atom::value, id, xs...);
+      };
     };
     return {
         durable,
@@ -81,8 +132,10 @@ video_actor spawn_video_forwarder(caf::actor_system& sys, context& ctx, video_id
                     retire](video_actor::stateful_pointer<forwarder_state> self) -> video_actor::behavior_type {
     auto [durable, tick] = forwarder_basics(self, ctx, retire);
     auto to = [&ctx, id](auto... xs) { return [=, &ctx](auto& rp) { rp.delegate(ctx.dir.local_video(id), xs...); }; };
-    auto via = [id](auto... xs) {
-      return [=](auto& rp, const caf::actor& router) { rp.delegate(router, to_video_atom::value, id, xs...); };
+    auto via = [self, &ctx, id](auto... xs) {
+      return [=, &ctx](auto& rp, const caf::actor& router) {
+        relay(self, ctx, rp, router, to_video_atom::value, id, xs...);
+      };
     };
     return {
         durable,
@@ -112,8 +165,10 @@ inbox_actor spawn_inbox_forwarder(caf::actor_system& sys, context& ctx, storage:
         auto to = [&ctx, shard](auto... xs) {
           return [=, &ctx](auto& rp) { rp.delegate(ctx.dir.local_inbox_shard(shard), xs...); };
         };
-        auto via = [shard](auto... xs) {
-          return [=](auto& rp, const caf::actor& router) { rp.delegate(router, to_inbox_atom::value, shard, xs...); };
+        auto via = [self, &ctx, shard](auto... xs) {
+          return [=, &ctx](auto& rp, const caf::actor& router) {
+            relay(self, ctx, rp, router, to_inbox_atom::value, shard, xs...);
+          };
         };
         return {
             durable,
@@ -152,7 +207,7 @@ chat_room_actor spawn_chat_room_forwarder(caf::actor_system& sys, context& ctx, 
               self->make_response_promise<caf::ok_atom>(), ctx, p,
               [&](auto& rp) { rp.delegate(ctx.dir.local_chat_room(low, high), a, from, to, content); },
               [&](auto& rp, const caf::actor& router) {
-                rp.delegate(router, to_room_atom::value, low, high, a, from, to, content);
+                relay(self, ctx, rp, router, to_room_atom::value, low, high, a, from, to, std::move(content));
               });
         },
     };
@@ -173,7 +228,7 @@ name_index_actor spawn_name_index_forwarder(caf::actor_system& sys, context& ctx
               self->make_response_promise<user_id>(), ctx, shard,
               [&](auto& rp) { rp.delegate(ctx.dir.local_name_index(shard), a, name, hash); },
               [&](auto& rp, const caf::actor& router) {
-                rp.delegate(router, to_names_atom::value, shard, a, name, hash);
+                relay(self, ctx, rp, router, to_names_atom::value, shard, a, std::move(name), std::move(hash));
               });
         },
     };
@@ -188,8 +243,10 @@ shared_facts_actor spawn_shared_facts_forwarder(caf::actor_system& sys, context&
         auto to = [&ctx](auto... xs) {
           return [=, &ctx](auto& rp) { rp.delegate(ctx.dir.local_shared_facts(), xs...); };
         };
-        auto via = [](auto... xs) {
-          return [=](auto& rp, const caf::actor& router) { rp.delegate(router, to_shared_atom::value, xs...); };
+        auto via = [self, &ctx](auto... xs) {
+          return [=, &ctx](auto& rp, const caf::actor& router) {
+            relay(self, ctx, rp, router, to_shared_atom::value, xs...);
+          };
         };
         return {
             durable,

@@ -120,8 +120,10 @@ void gateway_service::admit_attempt(std::string client, reply<bool> done) {
   if (owner.at == cluster::owner::where::here) return done(ctx_.admit(client));
   auto router = owner.at == cluster::owner::where::elsewhere ? ctx_.peer_router(owner.node) : caf::actor();
   if (!router) return done(true);
-  post([this, router, client = std::move(client), done](caf::event_based_actor* self) {
-    self->request(router, ctx_.cfg.request_timeout, admit_atom::value, client)
+  // Admitted when the owner does not answer soon: a login must not wait out a dead node.
+  auto patience = std::min<std::chrono::milliseconds>(ctx_.cfg.request_timeout, std::chrono::seconds(1));
+  post([router, patience, client = std::move(client), done](caf::event_based_actor* self) {
+    self->request(router, patience, admit_atom::value, client)
         .then([done](bool admitted) { done(admitted); }, [done](caf::error&) { done(true); });
   });
 }

@@ -60,6 +60,9 @@ void cluster_metrics(std::string& out, const cluster_parts& cluster) {
   metric("reel_cluster_proposals_total", "counter", "writes proposed to this node's replicas", p.proposals.load());
   metric("reel_cluster_proposals_failed_total", "counter",
          "writes that could not be committed here (not primary, no authority)", p.proposals_failed.load());
+  metric("reel_cluster_entries_proposed_total", "counter",
+         "log entries this node's primaries proposed (each holds the writes that arrived together)",
+         p.entries_proposed.load());
   metric("reel_cluster_committed_entries_total", "counter", "committed log entries applied on this node",
          p.committed_entries.load());
   metric("reel_cluster_became_primary_total", "counter",

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "storage/group_merge.hpp"
 #include "storage/records.hpp"
 
 namespace reel::cluster {
@@ -132,6 +133,9 @@ replication::restored_state restore(storage::store& db, storage::partition_id p)
 }
 
 constexpr std::size_t chunk_bytes = 1 << 20;
+// Writes staged for one log entry beyond this are proposed at once (an entry must fit a
+// replication message comfortably).
+constexpr std::size_t max_staged_bytes = 1 << 20;
 
 }  // namespace
 
@@ -242,22 +246,39 @@ void replicator::handle(event& e, instant now) {
   std::visit([&](auto& x) { on(x, now); }, e);
 }
 
-void replicator::on(ev_propose& e, instant now) {
+void replicator::on(ev_propose& e, instant) {
   if (e.p >= replicated_partitions || rebuilding_ || !within(e.p, e.batch)) {
     if (e.p < replicated_partitions && !rebuilding_)
       std::fprintf(stderr, "reeld: a batch for partition %u holds keys of another partition; refused\n", e.p);
     probe_.proposals_failed.fetch_add(1, std::memory_order_relaxed);
     return e.done(false);
   }
-  auto& s = slots_[e.p];
   // A writer whose state predates this node's latest start as primary must reload it.
-  auto stale = e.term != 0 && e.term != routes_[e.p].term.load(std::memory_order_relaxed);
-  auto index = stale ? std::nullopt : s.replica->propose(std::move(e.batch), now);
-  if (!index) {
+  if (e.term != 0 && e.term != routes_[e.p].term.load(std::memory_order_relaxed)) {
     probe_.proposals_failed.fetch_add(1, std::memory_order_relaxed);
     return e.done(false);
   }
-  s.proposals.emplace(*index, std::move(e.done));
+  auto& s = slots_[e.p];
+  storage::append_records(s.staged, e.batch);
+  s.staged_callbacks.push_back(std::move(e.done));
+  if (s.staged.size() >= max_staged_bytes) propose_staged(s, now_instant());
+}
+
+// The staged writes become one log entry (the replica refuses it where this node is not a
+// serving primary, and each writer hears so).
+void replicator::propose_staged(slot& s, instant now) {
+  if (s.staged_callbacks.empty()) return;
+  probe_.entries_proposed.fetch_add(1, std::memory_order_relaxed);
+  auto index = s.replica->propose(std::move(s.staged), now);
+  s.staged.clear();
+  auto callbacks = std::move(s.staged_callbacks);
+  s.staged_callbacks.clear();
+  if (!index) {
+    probe_.proposals_failed.fetch_add(callbacks.size(), std::memory_order_relaxed);
+    for (auto& done : callbacks) done(false);
+    return;
+  }
+  s.proposals.emplace(*index, std::move(callbacks));
 }
 
 void replicator::on(ev_messages& e, instant now) {
@@ -336,6 +357,7 @@ void replicator::on(ev_rebuild& e, instant now) {
 
 void replicator::drain(storage::partition_id p, instant now) {
   auto& s = slots_[p];
+  propose_staged(s, now);
   auto out = s.replica->take_ready();
   if (!out.persist.empty()) persist(p, out.persist);
   if (!out.apply.empty()) apply(p, out.apply);
@@ -385,38 +407,46 @@ void replicator::persist(storage::partition_id p, std::vector<replication::persi
   }
 }
 
+// The entries apply as one write with the applied index of the last: one record of the
+// index per drain instead of one per entry.
 void replicator::apply(storage::partition_id p, std::vector<replication::entry>& entries) {
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    auto& e = entries[i];
+  std::string merged;
+  std::uint64_t last = 0;
+  for (auto& e : entries) {
     if (!within(p, e.payload)) {
       std::fprintf(stderr, "reeld: partition %u: entry %llu is not a batch of this partition; applying stops\n", p,
                    static_cast<unsigned long long>(e.index));
-      return;
+      break;
     }
-    rocksdb::WriteBatch batch = e.payload.empty() ? rocksdb::WriteBatch() : rocksdb::WriteBatch(std::move(e.payload));
-    batch.Put(storage::keys::partition_meta(p).str(), storage::encode_partition_meta(e.index));
+    if (merged.empty())
+      merged = std::move(e.payload);
+    else
+      storage::append_records(merged, e.payload);
+    last = e.index;
     probe_.committed_entries.fetch_add(1, std::memory_order_relaxed);
-    if (i + 1 < entries.size()) {
-      commits_.submit(
-          p, std::move(batch), [](bool) {}, false);
-      continue;
-    }
-    // Entries apply in order: the last one's completion covers them all.
-    auto generation = generation_;
-    auto index = e.index;
-    commits_.submit(
-        p, std::move(batch),
-        [this, p, generation, index](bool ok) {
-          push(ev_applied{p, generation, index, ok});
-        },
-        false);
   }
+  if (last == 0) return;
+  rocksdb::WriteBatch batch = merged.empty() ? rocksdb::WriteBatch() : rocksdb::WriteBatch(std::move(merged));
+  batch.Put(storage::keys::partition_meta(p).str(), storage::encode_partition_meta(last));
+  auto generation = generation_;
+  commits_.submit(
+      p, std::move(batch),
+      [this, p, generation, last](bool ok) {
+        push(ev_applied{p, generation, last, ok});
+      },
+      false);
 }
 
 void replicator::settle_proposals(slot& s, std::uint64_t visible, bool abandon) {
+  if (abandon) {
+    probe_.proposals_failed.fetch_add(s.staged_callbacks.size(), std::memory_order_relaxed);
+    for (auto& done : s.staged_callbacks) done(false);
+    s.staged_callbacks.clear();
+    s.staged.clear();
+  }
   for (auto it = s.proposals.begin(); it != s.proposals.end() && (abandon || it->first <= visible);) {
-    if (abandon) probe_.proposals_failed.fetch_add(1, std::memory_order_relaxed);
-    it->second(!abandon);
+    if (abandon) probe_.proposals_failed.fetch_add(it->second.size(), std::memory_order_relaxed);
+    for (auto& done : it->second) done(!abandon);
     it = s.proposals.erase(it);
   }
 }
@@ -631,9 +661,19 @@ std::vector<std::uint16_t> replicator::other_members(storage::partition_id p) co
   return out;
 }
 
+// The snapshot is refreshed every 100 ms; whether a partition is readable, and so served, is
+// checked again now (a node that woke from a pause answered with its view from before it).
 std::vector<partition_status> replicator::status() const {
-  std::lock_guard lock(status_mutex_);
-  return status_;
+  std::vector<partition_status> out;
+  {
+    std::lock_guard lock(status_mutex_);
+    out = status_;
+  }
+  for (auto& s : out) {
+    s.readable = s.readable && can_read(s.partition);
+    s.serving = s.serving && can_read(s.partition);
+  }
+  return out;
 }
 
 }  // namespace reel::cluster

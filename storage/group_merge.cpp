@@ -87,6 +87,19 @@ merged_batch group_merge::take() {
   return merged_batch(std::move(rep));
 }
 
+void append_records(std::string& rep, std::string_view batch) {
+  if (batch.size() < header_bytes) return;  // no records (a barrier's empty payload)
+  if (rep.size() < header_bytes) return (void)rep.assign(batch);
+  auto count_at = [](std::string_view r) {
+    std::uint32_t n = 0;
+    for (int i = 0; i < 4; ++i) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(r[8 + i])) << (8 * i);
+    return n;
+  };
+  auto count = count_at(rep) + count_at(batch);
+  rep.append(batch.substr(header_bytes));
+  for (int i = 0; i < 4; ++i) rep[8 + i] = static_cast<char>(count >> (8 * i));
+}
+
 void group_merge::recycle(merged_batch&& written) {
   auto rep = std::move(written).release();
   if (rep.capacity() <= spare_limit_bytes) spare_ = std::move(rep);

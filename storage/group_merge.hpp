@@ -51,4 +51,8 @@ class group_merge {
   std::string spare_;
 };
 
+// Appends the records of the batch representation `batch` to the representation `rep`
+// (empty: `rep` becomes a copy), as if both had been written one after the other.
+void append_records(std::string& rep, std::string_view batch);
+
 }  // namespace reel::storage

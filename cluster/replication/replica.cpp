@@ -128,8 +128,12 @@ bool replica::serving(instant now) const {
 
 bool replica::can_read(instant now) const {
   if (!authority(now) || installing_) return false;
-  if (role_ == role::primary) return serving(now);
-  if (role_ == role::backup) return read_floor_ && applied_ >= *read_floor_;
+  if (serving(now)) return true;
+  // A backup promoted to primary keeps reading while its barrier spreads: as a replica of
+  // the previous configuration it applied every write acknowledged there, and none is
+  // acknowledged in between without it. Otherwise a failover stopped reads of the
+  // partition for as long as writes.
+  if (role_ == role::backup || (role_ == role::primary && !stale_)) return read_floor_ && applied_ >= *read_floor_;
   return false;
 }
 

@@ -241,3 +241,18 @@ TEST_CASE("the partition log finds where epochs start and end") {
   CHECK(log.base_epoch() == 2);
   CHECK(log.payload_bytes() == 1);
 }
+
+TEST_CASE("a backup promoted to primary answers reads while its barrier spreads, a deposed primary none") {
+  auto c = serving_trio();
+  REQUIRE(c.at(1).propose("w1", c.now));
+  c.settle();
+  // Node 1 is gone; node 2 leads epoch 2 with node 3, whose barrier has not reached node 3.
+  c.configure(config(2, m(2), {m(2), m(3)}));
+  c.collect();
+  CHECK_FALSE(c.at(2).serving(c.now));  // its barrier is not visible on node 3
+  CHECK(c.at(2).can_read(c.now));       // but it applied every write acknowledged in epoch 1
+  CHECK(c.at(3).can_read(c.now));
+  CHECK_FALSE(c.at(1).can_read(c.now));  // not a member of epoch 2
+  c.settle(1);
+  CHECK(c.at(2).serving(c.now));
+}

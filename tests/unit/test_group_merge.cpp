@@ -67,11 +67,11 @@ TEST_CASE("group merge: records sorted by key, each key's records in submission 
   auto merged = merge.take();
 
   CHECK(merged.Count() == 8);
-  CHECK(names_of(merged) == std::vector<std::string>{
-                                "delete b", "put b=2",                        // b: first's delete, then second's put
-                                "put " + std::string(200, 'k') + "=long key",  // 'k' * 200 sorts before "m"
-                                "put m=1", "merge m=+1", "delete m",           // m: in batch order
-                                "single-delete q", "put z=" + std::string(300, 'x')});
+  CHECK(names_of(merged) ==
+        std::vector<std::string>{"delete b", "put b=2",                         // b: first's delete, then second's put
+                                 "put " + std::string(200, 'k') + "=long key",  // 'k' * 200 sorts before "m"
+                                 "put m=1", "merge m=+1", "delete m",           // m: in batch order
+                                 "single-delete q", "put z=" + std::string(300, 'x')});
 }
 
 TEST_CASE("group merge: a range deletion leaves the group in submission order") {
@@ -134,4 +134,21 @@ TEST_CASE("group merge: many batches writing one key keep their order among many
     if (name.rfind("put same=", 0) == 0) same.push_back(name.substr(9));
   REQUIRE(same.size() == 200);
   for (int i = 0; i < 200; ++i) CHECK(same[i] == std::to_string(i));
+}
+
+TEST_CASE("append_records: one batch's records follow another's, counted, with no header between") {
+  rocksdb::WriteBatch first, second, empty;
+  first.Put("b", "1");
+  first.Delete("a");
+  second.Put("a", "2");
+  second.DeleteRange("c", "d");
+  std::string rep;
+  reel::storage::append_records(rep, first.Data());
+  CHECK(rep == first.Data());  // into nothing: a copy
+  reel::storage::append_records(rep, second.Data());
+  reel::storage::append_records(rep, empty.Data());
+  reel::storage::append_records(rep, "");  // a barrier's payload holds no records
+  rocksdb::WriteBatch merged(rep);
+  CHECK(merged.Count() == 4);
+  CHECK(names_of(merged) == std::vector<std::string>{"put b=1", "delete a", "put a=2", "delete-range c..d"});
 }

@@ -1,7 +1,8 @@
 // The replicator (cluster/replicator.hpp) on a real RocksDB and group committer, as the
 // only replica of its partitions (min_replicas 1, so it commits alone): a write is logged,
-// applied with the partition's applied index, and acknowledged; writes from an older term or
-// with keys of another partition are refused; a restart finds the log and the applied index.
+// applied with the partition's applied index, and acknowledged; writes submitted together
+// may share a log entry, in submission order; writes from an older term or with keys of
+// another partition are refused; a restart finds the log and the applied index.
 #include <doctest/doctest.h>
 
 #include <future>
@@ -87,6 +88,51 @@ TEST_CASE("replicator: a write is logged, applied with its index, then acknowled
   REQUIRE(applied);
   CHECK(*applied == 2);  // the barrier of epoch 1, then this write
   CHECK(f.db->contains(storage::keys::log_entry(p, 2)));
+}
+
+// The records of every log entry after `from`, in log order, as "key=value".
+std::vector<std::string> logged_records(storage::store& db, std::uint64_t from, std::uint64_t to) {
+  struct lister : rocksdb::WriteBatch::Handler {
+    std::vector<std::string> out;
+    rocksdb::Status PutCF(std::uint32_t, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
+      out.push_back(key.ToString() + "=" + value.ToString());
+      return rocksdb::Status::OK();
+    }
+  } records;
+  for (auto index = from; index <= to; ++index) {
+    auto stored = db.get(storage::keys::log_entry(p, index));
+    REQUIRE(stored);
+    auto entry = storage::decode_log_entry(*stored);
+    REQUIRE(entry);
+    if (!entry->payload.empty()) REQUIRE(rocksdb::WriteBatch(entry->payload).Iterate(&records).ok());
+  }
+  return records.out;
+}
+
+TEST_CASE("replicator: writes submitted together share log entries in submission order, each acknowledged") {
+  fixture f;
+  f.start(1);
+  constexpr int writes = 200;
+  std::vector<std::promise<bool>> done(writes);
+  std::vector<std::string> expected;
+  for (int i = 0; i < writes; ++i) {
+    rocksdb::WriteBatch batch;
+    auto key = user_key(i % 7);  // keys written many times: the last value must win
+    batch.Put(key, std::to_string(i));
+    expected.push_back(key + "=" + std::to_string(i));
+    f.r->submit(p, std::move(batch), [&done, i](bool ok) { done[i].set_value(ok); });
+  }
+  for (auto& d : done) CHECK(d.get_future().get());
+  auto applied = storage::decode_partition_meta(*f.db->get(storage::keys::partition_meta(p)));
+  REQUIRE(applied);
+  CHECK(*applied >= 2);
+  CHECK(*applied <= 1 + writes);
+  CHECK(logged_records(*f.db, 2, *applied) == expected);
+  for (int k = 0; k < 7; ++k) {
+    int last = writes - 1 - ((writes - 1 - k) % 7);
+    CHECK(f.db->get(user_key(k)) == std::to_string(last));
+  }
+  CHECK(f.r->probe().entries_proposed.load() == *applied - 1);  // the barrier is the replica's own
 }
 
 TEST_CASE("replicator: a write from an older term, or with another partition's key, is refused") {
