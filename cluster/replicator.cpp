@@ -532,7 +532,7 @@ void replicator::send_snapshot(storage::partition_id p, const replication::membe
   auto upper = storage::prefix_end(range);
   auto seq = std::make_shared<std::uint64_t>(0);
   chunk_source source = [view, from, upper, seq, p, target, index, epoch = *epoch]() -> std::optional<snapshot_chunk> {
-    snapshot_chunk c{p, target, index, epoch, (*seq)++};
+    snapshot_chunk c{p, target, index, epoch, (*seq)++, {}, {}, false};
     for (auto& [k, v] : view->next(*from, upper, chunk_bytes, [](std::string_view k) { return !log_key(k); })) {
       c.keys.push_back(std::move(k));
       c.values.push_back(std::move(v));

@@ -132,9 +132,12 @@ void controller::round(etcd_client& client, const member& me) {
     return now - evictions_seen_[m.incarnation] >= fence;
   };
   auto size = std::max(s.names, live.size());
-  auto rf = std::min<std::size_t>(3, size);
+  // Every node replicates every partition: a node answers reads from its own RocksDB (a
+  // feed page reads records of many partitions), which holds only the partitions it
+  // replicates, and reads from other nodes are not built. DESIGN.md's min(3, nodes) is the
+  // same for the three-node cluster; beyond three nodes, writes wait for every node.
+  auto rf = size;
   auto min_replicas = static_cast<std::uint32_t>(std::min<std::size_t>(2, size));
-  const std::uint16_t shared = settings_.partitions - 1;
 
   auto guarded = [&](const std::string& key, std::optional<std::string> value, std::int64_t revision) {
     std::vector<etcd_client::guarded_write> writes{
@@ -153,7 +156,7 @@ void controller::round(etcd_client& client, const member& me) {
     if (live.empty() || live.size() < settings_.bootstrap_nodes) return;
     for (std::uint16_t p = 0; p < settings_.partitions && elected_; ++p) {
       if (s.map.count(p)) continue;
-      std::size_t count = p == shared ? live.size() : std::min(rf, live.size());
+      std::size_t count = std::min(rf, live.size());
       std::vector<member> replicas;
       for (std::size_t i = 0; i < count; ++i) replicas.push_back(live[(p + i) % live.size()]);
       guarded(layout.map(p), encode(replication::initial_configuration(replicas, min_replicas)), 0);
@@ -184,7 +187,7 @@ void controller::round(etcd_client& client, const member& me) {
   bool changed = false;
   for (auto& [p, entry] : s.map) {
     if (!elected_) return;
-    view.replication_factor = p == shared ? size : rf;
+    view.replication_factor = rf;
     std::vector<replication::report> reports;
     for (const auto& [key, r] : s.reports[p]) reports.push_back(r);
     auto d = replication::decide(entry.first, view, reports, positions);

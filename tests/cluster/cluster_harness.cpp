@@ -298,6 +298,13 @@ void cluster::wait_all_ready(const std::vector<std::size_t>& which, std::chrono:
       for (std::size_t j = 0; j < which.size(); ++j) {
         if (!ready[j]) report += nodes_.at(which[j])->name() + ": last probe " + last[j] + "\n";
       }
+      // Which partitions hold it back, as each node sees them.
+      for (std::size_t j = 0; j < which.size(); ++j) {
+        if (ready[j]) continue;
+        const reel::test::response view = probes[j]->get("/reel/v1/cluster");
+        report += nodes_.at(which[j])->name() + " GET /reel/v1/cluster: HTTP " + std::to_string(view.http_status) +
+                  " " + view.body.substr(0, 6000) + "\n";
+      }
       FAIL("not every reeld answered GET /readyz with 200 within ", limit.count(), " ms\n", report, log_tails());
     }
     std::this_thread::sleep_for(poll_interval);
