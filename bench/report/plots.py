@@ -30,6 +30,11 @@ GROUPS = {
     "login": ("(h) login storm and feed reads beside it", [
         ("h-feed", "reel", "alone", "feed 2000 req/s alone"), ("h-feed", "reel", "withlogin", "feed 2000 req/s + logins"),
         ("h-login", "reel", "rate", "login 100/s (answered ones)")]),
+    "cluster": ("(k) the 3-node cluster and the single-node reeld of the same run", [
+        ("k-home", "cluster", "closed", "cluster home, 400 conn"), ("k-home", "single", "closed", "single home, 400 conn"),
+        ("k-dsb", "cluster", "rate", "cluster DSB, 1000 req/s"), ("k-dsb", "single", "rate", "single DSB, 1000 req/s"),
+        ("k-publish", "cluster", "rate", "cluster publish, 300/s"),
+        ("k-publish", "single", "rate", "single publish, 300/s")]),
 }
 
 

@@ -9,6 +9,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from cluster import ClusterSection  # noqa: E402
 from plots import Plotter  # noqa: E402
 from results import Results, errors, latency, sustained, throughput  # noqa: E402
 from summary import Summary, ms, rps  # noqa: E402
@@ -20,6 +21,8 @@ WORKLOAD_TITLES = {
     "c-dsb": "(c) DeathStarBench social-network mix", "d-readheavy": "(d) Read-heavy 65:1 mix",
     "e-fanout": "(e) Fan-out timed alone", "e-celebrity": "(e) Celebrity publish", "f-storm": "(f) Like/comment storm", "g-chat": "(g) Chat",
     "h-feed": "(h) Feed reads beside the login storm", "h-login": "(h) Login storm",
+    "k-home": "(k) Cluster: home-timeline reads", "k-dsb": "(k) Cluster: DeathStarBench mix at 1,000 req/s",
+    "k-publish": "(k) Cluster: publish with fan-out at 300/s", "k-fanout": "(k) Cluster: fan-out timed alone",
 }
 
 
@@ -140,12 +143,19 @@ def main():
         out += ["> **Quick mode**: one short round, a smoke check of the suite; its figures are not for comparisons.", ""]
     out += ["## Summary", "",
             table(["workload", "Reel", "baseline", "baseline figure", "ratio", "target", "target met?"], Summary(res).build()), ""]
+    cluster = ClusterSection(res)
+    out += cluster.markdown()
     out += [machine_section(m), ""]
     out += ["## Details", ""]
     for workload, title in WORKLOAD_TITLES.items():
         body = [t for t in (loadgen_rows(res, workload), special_rows(res, workload)) if t]
         if workload == "b-publish" and fanout_rows(res):
             body.append("Fan-out on Reed98 (from `reel_fanout_inbox_entries_total`):\n\n" + fanout_rows(res))
+        if workload == "k-publish" and cluster.publish_drain_rows():
+            body.append("Fan-out on Reed98 (`reel_fanout_inbox_entries_total`, summed over the nodes):\n\n"
+                        + cluster.publish_drain_rows())
+        if workload == "k-fanout" and cluster.fanout_rows():
+            body.append(cluster.fanout_rows())
         if body:
             out += [f"### {title}", ""] + [b + "\n" for b in body]
     if plots:
@@ -153,7 +163,7 @@ def main():
         for name, caption in plots:
             out += [f"### {caption}", "", f"![{caption}](plots/{name})", ""]
     out += ["## Files", "", "- `raw/<workload>.<system>.<variant>.r<round>.json`: each load's raw result "
-            "(loadgen, redis_fanout, rocksdb_baseline, media_ingest_baseline or celebrity_probe output)",
+            "(loadgen, redis_fanout, rocksdb_baseline, media_ingest_baseline, celebrity_probe or cluster_probe output)",
             "- `runs.jsonl`: the index of those files with the figures measured around them (fan-out, login counts)",
             "- `machine.json`, `logs/` (server and tool logs), `plots/data/` (plot data and gnuplot scripts)", ""]
     path = os.path.join(res.dir, "report.md")

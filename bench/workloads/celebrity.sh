@@ -24,6 +24,18 @@ celebrity_template() {
   echo "$dir"
 }
 
+# fanout_alone OUT N DIR PORTS: the fan-out of a publish to N followers with nothing else
+# running (celebrity_probe.py --quiet: one warm-up publish, then the measured one), the
+# celebrity of template DIR publishing through the first of PORTS; the metrics of every node
+# of PORTS are read and the job's figures come from the node that ran it.
+fanout_alone() {
+  local out=$1 n=$2 dir=$3 ports=$4
+  /usr/bin/python3 "$REPO/bench/workloads/celebrity_probe.py" --port "${ports%%,*}" --metrics-ports "$ports" --quiet \
+    --token "$(head -n 1 "$dir/vars/tokens.txt")" --follower-tokens "$dir/vars/follower-tokens.txt" \
+    --video "$WORK/videos/tiny.mp4" --expect-entries "$n" --timeout 60 --out "$out" || die "fan-out probe failed"
+  jq -r '"  \(.inbox_entries) inbox entries in \(.server_fanout_s) s as timed by reeld: \(.server_entries_per_s)/s"' "$out" >&2
+}
+
 workload_celebrity() {
   local variant n mode dir threshold out expect
   for variant in $CELEBRITY_VARIANTS; do
@@ -42,10 +54,7 @@ workload_celebrity() {
       # visibility probe below then publishes again while followers poll their feeds.
       log "(e) Reel fan-out to $n followers, nothing else running"
       out=$(raw_path e-fanout reel "$n")
-      /usr/bin/python3 "$REPO/bench/workloads/celebrity_probe.py" --port "$REEL_PORT" --quiet \
-        --token "$(head -n 1 "$dir/vars/tokens.txt")" --follower-tokens "$dir/vars/follower-tokens.txt" \
-        --video "$WORK/videos/tiny.mp4" --expect-entries "$n" --timeout 60 --out "$out" || die "fan-out probe failed"
-      jq -r '"  \(.inbox_entries) inbox entries in \(.server_fanout_s) s as timed by reeld: \(.server_entries_per_s)/s"' "$out" >&2
+      fanout_alone "$out" "$n" "$dir" "$REEL_PORT"
       record e-fanout reel "$n" "$out"
     fi
     log "(e) Reel celebrity publish to $n followers ($mode): polling $CELEBRITY_SAMPLE followers' home timelines"

@@ -55,20 +55,31 @@ def publish(port, token, video, title):
     return sent, acked
 
 
-def timed_fanout(a, mconn, title):
-    """One publish with nothing else running, until reeld has no fan-out job pending and every
-    expected entry is written: entries / job duration as timed by reeld (from its start to its
-    last page durable and its job record durably deleted)."""
-    e0 = metrics(mconn).get("reel_fanout_inbox_entries_total", 0)
+def total(ms, name):
+    """A metric summed over the nodes' metrics."""
+    return sum(m.get(name, 0) for m in ms)
+
+
+def timed_fanout(a, mconns, title):
+    """One publish with nothing else running, until no node has a fan-out job pending and
+    every expected entry is written: entries / job duration as timed by reeld (from its start
+    to its last page durable and its job record durably deleted; in a cluster, each push
+    applied on every replica), read from the node whose completed jobs went up: the job runs
+    on the primary of the author's partition."""
+    before = [metrics(c) for c in mconns]
+    e0 = total(before, "reel_fanout_inbox_entries_total")
     sent, acked = publish(a.port, a.token, a.video, title)
     while time.monotonic() < acked + a.timeout:
         time.sleep(0.1)
-        m = metrics(mconn)
-        entries = m.get("reel_fanout_inbox_entries_total", 0) - e0
-        if m.get("reel_fanout_pending_jobs", 0) == 0 and entries >= a.expect_entries:
+        ms = [metrics(c) for c in mconns]
+        entries = total(ms, "reel_fanout_inbox_entries_total") - e0
+        if total(ms, "reel_fanout_pending_jobs") == 0 and entries >= a.expect_entries:
             break
     else:
         raise SystemExit("celebrity_probe: the fan-out did not finish in time")
+    ran = [i for i, (m0, m) in enumerate(zip(before, ms))
+           if m.get("reel_fanout_completed_jobs_total", 0) > m0.get("reel_fanout_completed_jobs_total", 0)]
+    m = ms[ran[0]] if ran else ms[0]
     server_s = m.get("reel_fanout_last_job_seconds")
     server_entries = m.get("reel_fanout_last_job_entries", 0)
     return {
@@ -76,6 +87,7 @@ def timed_fanout(a, mconn, title):
         "inbox_entries": int(entries),
         "server_fanout_s": server_s,
         "server_entries_per_s": round(server_entries / server_s) if server_s and server_entries else None,
+        "job_port": a.metrics_ports[ran[0]] if ran else None,
     }
 
 
@@ -83,11 +95,11 @@ def quiet_fanout(a):
     """Times the fan-out alone. Like every other load of the suite it is measured warm: the
     first publish after reeld starts (timed too, and reported as first_after_start) touches
     memory and table blocks for the first time, which later ones do not."""
-    mconn = connect(a.port)
-    first = [timed_fanout(a, mconn, "warmup" + uuid.uuid4().hex[:12]) for _ in range(a.warmup)]
+    mconns = [connect(p) for p in a.metrics_ports]
+    first = [timed_fanout(a, mconns, "warmup" + uuid.uuid4().hex[:12]) for _ in range(a.warmup)]
     result = {"config": {"tool": "celebrity_probe", "quiet": True, "expect_entries": a.expect_entries,
-                         "warmup_publishes": a.warmup},
-              **timed_fanout(a, mconn, "quiet" + uuid.uuid4().hex[:12]),
+                         "warmup_publishes": a.warmup, "metrics_ports": a.metrics_ports},
+              **timed_fanout(a, mconns, "quiet" + uuid.uuid4().hex[:12]),
               "first_after_start": first[0] if first else None}
     with open(a.out, "w") as f:
         json.dump(result, f)
@@ -109,7 +121,10 @@ def main():
                    help="only time the fan-out: no follower polls its feed meanwhile, metrics every 0.1 s")
     p.add_argument("--warmup", type=int, default=1,
                    help="with --quiet: publishes timed before the measured one (the first is reported too)")
+    p.add_argument("--metrics-ports", default=None,
+                   help="with --quiet: the nodes whose /metrics to read, comma-separated (default: --port)")
     a = p.parse_args()
+    a.metrics_ports = [int(x) for x in a.metrics_ports.split(",")] if a.metrics_ports else [a.port]
     if a.quiet:
         return quiet_fanout(a)
 

@@ -81,17 +81,20 @@ fresh_reed98() {
   cp -a "$WORK/reed98.data" "$DATA"
 }
 
-# The sum of one metric over all its label sets (0 when absent).
+# metric PORTS NAME: the sum of one metric over all its label sets and over the nodes of
+# PORTS (one port, or a cluster's ports comma-separated); 0 when absent.
 metric() {
-  curl -sf "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2 } END { printf "%.0f\n", s }'
+  local p
+  for p in ${1//,/ }; do curl -sf "http://127.0.0.1:$p/metrics" || exit 1; done |
+    awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2 } END { printf "%.0f\n", s }'
 }
 route_count() {  # route_count PORT ROUTE CLASS: requests of one route and status class (2xx/4xx/5xx)
   curl -sf "http://127.0.0.1:$1/metrics" |
     awk -v r="route=\"$2\"" -v c="class=\"$3\"" '$1 ~ /^reel_http_requests_total/ && index($1, r) && index($1, c) { s += $2 } END { printf "%.0f\n", s }'
 }
 
-# Waits until reeld has no pending fan-out job, at most $2 s, printing progress; echoes the
-# seconds it waited.
+# wait_fanout PORTS [LIMIT]: waits until reeld (every node of PORTS) has no pending fan-out
+# job, at most LIMIT s, printing progress; echoes the seconds it waited.
 wait_fanout() {
   local port=$1 limit=${2:-120} start now pending entries
   start=$(date +%s.%N)
@@ -111,11 +114,13 @@ wait_fanout() {
   awk -v a="$now" -v b="$start" 'BEGIN { printf "%.3f\n", a - b }'
 }
 
-# loadgen_run OUT PORT [loadgen flags...]: one bounded load; prints a one-line summary.
+# loadgen_run OUT PORTS [loadgen flags...]: one bounded load; prints a one-line summary. PORTS
+# is one port or a cluster's ports comma-separated (connections go to them in turn).
 loadgen_run() {
-  local out=$1 port=$2
+  local out=$1 targets=() p
+  for p in ${2//,/ }; do targets+=(--target 127.0.0.1:"$p"); done
   shift 2
-  "$BIN/loadgen" --target 127.0.0.1:"$port" --json "$out" "$@" >>"$WORK/logs/loadgen.log" 2>&1 ||
+  "$BIN/loadgen" "${targets[@]}" --json "$out" "$@" >>"$WORK/logs/loadgen.log" 2>&1 ||
     log "  loadgen exited with $? (see $RES/logs/loadgen.log)"
   [ -s "$out" ] || die "loadgen wrote no result to $out"
   summarize "$out"

@@ -9,19 +9,27 @@ PUBLISH_RATE=600
 PUBLISH_CONNECTIONS=64
 PUBLISH_CLOSED_CONNECTIONS=32
 
-# publish_run OUT VARIANT [loadgen flags...]: one publish load, then the fan-out drain; records
-# the inbox entries written and the rate from the load's start to the end of the drain.
+# publish_run OUT VARIANT [loadgen flags...]: one publish load on the single reeld, then the
+# fan-out drain (publish_measure).
 publish_run() {
-  local out=$1 variant=$2 e0 e1 t0 t1 drain
-  shift 2
-  e0=$(metric "$REEL_PORT" reel_fanout_inbox_entries_total)
+  publish_measure "$1" b-publish reel "$2" "$REEL_PORT" "${@:3}"
+}
+
+# publish_measure OUT WORKLOAD SYSTEM VARIANT PORTS [loadgen flags...]: one publish load through
+# PORTS (one reeld, or a cluster's nodes comma-separated), then the wait until no node has a
+# pending fan-out job; records the inbox entries written and the rate from the load's start
+# to the end of the drain.
+publish_measure() {
+  local out=$1 workload=$2 system=$3 variant=$4 ports=$5 e0 e1 t0 t1 drain
+  shift 5
+  e0=$(metric "$ports" reel_fanout_inbox_entries_total)
   t0=$(date +%s.%N)
-  loadgen_run "$out" "$REEL_PORT" --mix "$(mix_file publish)" "${REED98_VARS[@]}" "${TIMING[@]}" "$@"
-  drain=$(wait_fanout "$REEL_PORT" 300)
+  loadgen_run "$out" "$ports" --mix "$(mix_file publish)" "${REED98_VARS[@]}" "${TIMING[@]}" "$@"
+  drain=$(wait_fanout "$ports" 300)
   t1=$(date +%s.%N)
-  e1=$(metric "$REEL_PORT" reel_fanout_inbox_entries_total)
+  e1=$(metric "$ports" reel_fanout_inbox_entries_total)
   log "  fan-out: $((e1 - e0)) inbox entries, drained ${drain} s after the load"
-  record b-publish reel "$variant" "$out" "$(jq -nc --argjson e "$((e1 - e0))" --arg t0 "$t0" --arg t1 "$t1" \
+  record "$workload" "$system" "$variant" "$out" "$(jq -nc --argjson e "$((e1 - e0))" --arg t0 "$t0" --arg t1 "$t1" \
     --arg d "$drain" '{inbox_entries: $e, inbox_entries_per_s: ($e / (($t1 | tonumber) - ($t0 | tonumber))), drain_s: ($d | tonumber)}')"
 }
 
