@@ -49,27 +49,40 @@ using self_ptr = outbox_relay_actor::stateful_pointer<relay_state>;
 
 void pump(self_ptr self, context& ctx, relay_probe& probe, target_ref target);
 
-// Deletes applied entries. A single node writes it without fsync: losing the deletion only
-// redelivers effects that targets ignore. A cluster replicates it like any write (without
-// waiting), partition by partition, so that a new primary does not redeliver everything.
-void clean_up(context& ctx, std::map<storage::partition_id, rocksdb::WriteBatch>& deletions) {
-  for (auto& [partition, batch] : deletions) {
-    if (ctx.replicated)
-      ctx.commits.submit(partition, std::move(batch), [](bool) {});
-    else
-      ctx.db.write_buffered(batch);
+// Deletes applied entries. A single node writes them in one write without fsync: losing the
+// deletion only redelivers effects that targets ignore (one write per partition made the
+// relay, one actor for the node, the bottleneck of a like storm: 8% fewer requests/s). A
+// cluster replicates them like any write (without waiting), partition by partition, so that
+// a new primary does not redeliver everything.
+class deletions {
+ public:
+  explicit deletions(const context& ctx) : replicated_(ctx.replicated) {}
+  void add(storage::partition_id p, op_id op) {
+    batches_[replicated_ ? p : 0].Delete(storage::keys::outbox(p, op).str());
   }
-}
+  void write(context& ctx) {
+    for (auto& [partition, batch] : batches_) {
+      if (replicated_)
+        ctx.commits.submit(partition, std::move(batch), [](bool) {});
+      else
+        ctx.db.write_buffered(batch);
+    }
+  }
+
+ private:
+  bool replicated_;
+  std::map<storage::partition_id, rocksdb::WriteBatch> batches_;
+};
 
 void acknowledged(self_ptr self, context& ctx, relay_probe& probe, target_ref target, std::size_t count) {
   auto& st = self->state;
   auto& queue = st.queues[target];
-  std::map<storage::partition_id, rocksdb::WriteBatch> deletions;
+  deletions cleanup(ctx);
   std::int64_t applied = 0;  // of ours: dropped entries were counted out when dropped
   for (std::size_t i = 0; i < count; ++i) {
     auto& q = queue.front();
     if (!q.dropped) {
-      deletions[q.partition].Delete(storage::keys::outbox(q.partition, q.op).str());
+      cleanup.add(q.partition, q.op);
       if (q.waiter)
         q.waiter->deliver(caf::ok_atom::value);
       else if (st.replay_left > 0 && --st.replay_left == 0)
@@ -78,7 +91,7 @@ void acknowledged(self_ptr self, context& ctx, relay_probe& probe, target_ref ta
     }
     queue.pop_front();
   }
-  clean_up(ctx, deletions);
+  cleanup.write(ctx);
   probe.delivered += applied;
   probe.pending -= applied;
   st.in_flight.erase(target);
