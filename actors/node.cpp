@@ -122,7 +122,6 @@ node::impl::~impl() {
   if (cluster.router) caf::anon_send_exit(cluster.router, caf::exit_reason::user_shutdown);
   if (cluster.transport) cluster.transport->stop();
   system->await_all_actors_done();
-  if (cluster.transport) cluster::transport::transport::flush_middleman(*system);
   commits->stop();
 }
 

@@ -20,8 +20,6 @@ constexpr auto connect_every = std::chrono::milliseconds(200);
 constexpr auto connect_timeout = std::chrono::seconds(3);
 // A chunk is about a megabyte, written with one fsync: far below this even on a busy disk.
 constexpr auto chunk_timeout = std::chrono::seconds(30);
-// Bounds each wait of a shutdown on the middleman (a loopback round trip, normally).
-constexpr auto shutdown_wait = std::chrono::seconds(5);
 
 }  // namespace
 
@@ -220,8 +218,12 @@ transport::transport(caf::actor_system& sys, std::function<replication::member()
     : sys_(sys), shared_(std::make_shared<shared>()) {
   shared_->self = std::move(self);
   shared_->hooks = std::move(hooks);
-  // Detached: replication messages are handed over at once, whatever the scheduler's load.
-  endpoint_ = sys_.spawn<caf::detached>(endpoint, shared_);
+  // Scheduled, not detached: CAF 0.17 waits in ~actor_system for a detached actor's thread
+  // until the actor is destroyed, and a node stopping while peers were connected sometimes
+  // kept a reference to it somewhere in the middleman: the node hung on shutdown (about one
+  // stop in 25; test_transport.cpp, "shuts down while peers are connected"). Its handlers only
+  // hand messages over, so sharing the workers costs nothing measurable.
+  endpoint_ = sys_.spawn(endpoint, shared_);
   connector_ = sys_.spawn(connector, shared_);
 }
 
@@ -233,7 +235,6 @@ std::uint16_t transport::listen(const std::string& host, std::uint16_t port) {
     throw std::runtime_error("cannot listen for peers on " + host + ":" + std::to_string(port) + ": " +
                              sys_.render(bound.error()));
   port_ = *bound;
-  listen_host_ = host;
   std::lock_guard lock(shared_->mutex);
   shared_->port = port_;
   return port_;
@@ -288,41 +289,16 @@ std::size_t transport::connected_peers() const {
   return shared_->connected.size();
 }
 
-// CAF 0.17 never destroys a detached actor whose down messages to the remote peers that
-// monitor it are still queued in the BASP broker when the middleman stops, and
-// ~actor_system then waits for it forever (actor-framework#1196; test_transport.cpp
-// reproduces it). So the endpoint is also watched through a connection to this node's own
-// port: that down message leaves the broker after the peers' ones, and once it arrived,
-// nothing of the endpoint's is left in the broker.
 void transport::stop() {
   if (!endpoint_) return;
-  caf::actor own_proxy;
-  if (port_ != 0) {
-    auto host = listen_host_.empty() || listen_host_ == "0.0.0.0" ? std::string("127.0.0.1") : listen_host_;
-    if (auto found = sys_.middleman().remote_actor(host, port_)) own_proxy = *found;
-    sys_.middleman().unpublish(endpoint_, port_);
-  }
+  if (port_ != 0) sys_.middleman().unpublish(endpoint_, port_);
   caf::anon_send_exit(connector_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(endpoint_, caf::exit_reason::user_shutdown);
   endpoint_ = nullptr;
   connector_ = nullptr;
-  {
-    std::lock_guard lock(shared_->mutex);
-    shared_->connected.clear();
-    shared_->router = nullptr;
-  }
-  if (own_proxy) {
-    caf::scoped_actor watcher{sys_};
-    watcher->monitor(own_proxy);
-    own_proxy = nullptr;
-    watcher->receive([](caf::down_msg&) {}, caf::after(shutdown_wait) >> [] {});
-  }
-}
-
-void transport::flush_middleman(caf::actor_system& sys) {
-  caf::scoped_actor self{sys};
-  self->request(sys.middleman().actor_handle(), shutdown_wait, caf::get_atom::value, sys.node())
-      .receive([](caf::node_id&, std::string&, std::uint16_t) {}, [](caf::error&) {});
+  std::lock_guard lock(shared_->mutex);
+  shared_->connected.clear();
+  shared_->router = nullptr;
 }
 
 }  // namespace reel::cluster::transport

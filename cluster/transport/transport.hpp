@@ -62,11 +62,7 @@ class transport final : public peer_link {
   // A connected peer's entity router (null when not connected).
   caf::actor router_of(replication::node_id node) const;
   std::size_t connected_peers() const;
-  // Stops listening and connecting; returns once the endpoint is gone from the middleman.
   void stop();
-  // After await_all_actors_done: a round trip to the middleman's broker, so that what it
-  // still had queued was sent before the actor system goes (see stop()).
-  static void flush_middleman(caf::actor_system& sys);
 
   struct shared;
 
@@ -76,7 +72,6 @@ class transport final : public peer_link {
   caf::actor endpoint_;
   caf::actor connector_;
   std::uint16_t port_ = 0;
-  std::string listen_host_;
 };
 
 }  // namespace reel::cluster::transport

@@ -433,11 +433,14 @@ class world {
   void publish(const configuration& c) {
     config_ = c;
     ++res_.epochs;
-    std::string who =
-        "epoch " + std::to_string(c.epoch) + ": primary " + std::to_string(c.primary.node.value) + " replicas";
-    for (const auto& m : c.replicas) who += " " + std::to_string(m.node.value);
+    // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on "literal" + string.
+    std::string who = "epoch ";
+    auto add_node = [&who](const member& m) { who.append(" ").append(std::to_string(m.node.value)); };
+    who.append(std::to_string(c.epoch)).append(": primary ").append(std::to_string(c.primary.node.value));
+    who += " replicas";
+    for (const auto& m : c.replicas) add_node(m);
     who += " learners";
-    for (const auto& m : c.learners) who += " " + std::to_string(m.node.value);
+    for (const auto& m : c.learners) add_node(m);
     note(who);
     for (auto& x : nodes_) {
       if (!x.up) continue;

@@ -256,7 +256,6 @@ struct peer_node {
     link.stop();
     caf.stop_actors();
     caf.system().await_all_actors_done();
-    cluster::transport::transport::flush_middleman(caf.system());
     log.drop_acks();
   }
 
