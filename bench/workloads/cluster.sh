@@ -110,43 +110,39 @@ round_has() {
     "$RES/runs.jsonl" >/dev/null
 }
 
+# k_load WORKLOAD SYSTEM VARIANT PORTS MIX [loadgen flags...]: one bounded load of a mix on
+# Reed98 through PORTS (the single reeld, or the cluster's nodes), recorded as a (k) figure.
+k_load() {
+  local workload=$1 system=$2 variant=$3 ports=$4 mix=$5 out
+  shift 5
+  out=$(raw_path "$workload" "$system" "$variant")
+  loadgen_run "$out" "$ports" --threads 2 --mix "$(mix_file "$mix")" "${REED98_VARS[@]}" "${TIMING[@]}" "$@"
+  record "$workload" "$system" "$variant" "$out"
+}
+
 workload_cluster_reads() {
-  local out
   if ! round_has a-home reel closed; then  # (a) did not run in this round: measure its figure
     fresh_reed98 kreads
     reeld_start kreads "$DATA"
     log "(k) single-node reeld, home timeline, $READ_CONNECTIONS connections, closed loop (as (a))"
-    out=$(raw_path k-home single closed)
-    loadgen_run "$out" "$REEL_PORT" --connections "$READ_CONNECTIONS" --threads 2 --mix "$(mix_file home)" \
-      "${REED98_VARS[@]}" "${TIMING[@]}"
-    record k-home single closed "$out"
+    k_load k-home single closed "$REEL_PORT" home --connections "$READ_CONNECTIONS"
     reeld_stop
   fi
   cluster_start reads "$WORK/reed98.data"
   log "(k) cluster, home timeline, $READ_CONNECTIONS connections over 3 nodes, closed loop"
-  out=$(raw_path k-home cluster closed)
-  loadgen_run "$out" "$CLUSTER_TARGET" --connections "$READ_CONNECTIONS" --threads 2 --mix "$(mix_file home)" \
-    "${REED98_VARS[@]}" "${TIMING[@]}"
-  record k-home cluster closed "$out"
+  k_load k-home cluster closed "$CLUSTER_TARGET" home --connections "$READ_CONNECTIONS"
   cluster_stop
 }
 
 workload_cluster_dsb() {
-  local out
   fresh_reed98 kdsb
   reeld_start kdsb "$DATA"
   log "(k) single-node reeld, DeathStarBench mix, open loop at $CLUSTER_DSB_RATE req/s"
-  out=$(raw_path k-dsb single rate)
-  loadgen_run "$out" "$REEL_PORT" --connections "$DSB_RATE_CONNECTIONS" --threads 2 --rate "$CLUSTER_DSB_RATE" \
-    --mix "$(mix_file dsb)" "${REED98_VARS[@]}" "${TIMING[@]}"
-  record k-dsb single rate "$out"
+  k_load k-dsb single rate "$REEL_PORT" dsb --connections "$DSB_RATE_CONNECTIONS" --rate "$CLUSTER_DSB_RATE"
   reeld_stop
   cluster_start dsb "$WORK/reed98.data"
   log "(k) cluster, DeathStarBench mix over 3 nodes, open loop at $CLUSTER_DSB_RATE req/s"
-  out=$(raw_path k-dsb cluster rate)
-  loadgen_run "$out" "$CLUSTER_TARGET" --connections "$DSB_RATE_CONNECTIONS" --threads 2 --rate "$CLUSTER_DSB_RATE" \
-    --mix "$(mix_file dsb)" "${REED98_VARS[@]}" "${TIMING[@]}"
-  record k-dsb cluster rate "$out"
+  k_load k-dsb cluster rate "$CLUSTER_TARGET" dsb --connections "$DSB_RATE_CONNECTIONS" --rate "$CLUSTER_DSB_RATE"
   cluster_stop
 }
 
