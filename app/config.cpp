@@ -12,12 +12,16 @@ std::optional<int> parse(int argc, char** argv, config& c) {
   std::int64_t idle_ms = c.actors.idle_passivation.count();
   std::int64_t timeout_ms = c.actors.request_timeout.count();
   std::int64_t token_ttl_s = c.edge.token_ttl.count();
-  std::int64_t idle_conn_s = c.server.idle_timeout.count();
+  auto& conn = c.server.connection;
+  std::int64_t idle_conn_s = std::chrono::duration_cast<std::chrono::seconds>(conn.idle_timeout).count();
+  std::int64_t head_timeout_ms = conn.head_timeout.count();
+  std::int64_t body_timeout_ms = conn.body_timeout.count();
   cli.add_option("--listen", c.server.listen, "address and port to serve HTTP on")->capture_default_str();
   cli.add_option("--data-dir", c.data_dir, "directory of the node's data (RocksDB, token secret)")
       ->capture_default_str();
   cli.add_option("--public-url", public_url, "base URL clients reach this server at (default: http://<listen>)");
-  cli.add_option("--http-threads", c.server.threads, "Pistache reactor threads")->capture_default_str();
+  cli.add_option("--http-threads", c.server.threads, "HTTP worker threads (each owns its connections)")
+      ->capture_default_str();
   cli.add_option("--idle-passivation-ms", idle_ms, "stop an entity actor after this long without messages")
       ->capture_default_str();
   cli.add_option("--request-timeout-ms", timeout_ms, "timeout of every actor request; then 'unavailable'")
@@ -27,8 +31,21 @@ std::optional<int> parse(int argc, char** argv, config& c) {
       ->capture_default_str();
   cli.add_option("--max-message-bytes", c.edge.max_message_bytes, "longest chat message in bytes")
       ->capture_default_str();
-  cli.add_option("--idle-connection-timeout", idle_conn_s, "seconds before an idle keep-alive connection is closed")
-      ->capture_default_str();
+  cli.add_option("--idle-connection-timeout", idle_conn_s,
+                 "seconds before an idle keep-alive connection, or one that reads nothing of its answer, is closed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
+  cli.add_option("--header-timeout-ms", head_timeout_ms,
+                 "a request's line and headers must arrive within this of its first byte (408, then closed)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3'600'000));
+  cli.add_option("--body-timeout-ms", body_timeout_ms,
+                 "a request body must grow by 16 KiB or end within each such period (408, then closed)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3'600'000));
+  cli.add_option("--max-header-bytes", conn.head.max_head_bytes, "longest request line and header section (431 above)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{256}, std::size_t{1} << 20));
   cli.add_option("--rate-limit-rps", c.rate_limit_per_second,
                  "register/login attempts per second per client address (0 = unlimited)")
       ->capture_default_str();
@@ -117,14 +134,11 @@ std::optional<int> parse(int argc, char** argv, config& c) {
   c.actors.request_timeout = std::chrono::milliseconds(timeout_ms);
   c.actors.max_message_bytes = c.edge.max_message_bytes;
   c.edge.token_ttl = std::chrono::seconds(token_ttl_s);
-  c.server.idle_timeout = std::chrono::seconds(idle_conn_s);
+  conn.idle_timeout = std::chrono::seconds(idle_conn_s);
+  conn.head_timeout = std::chrono::milliseconds(head_timeout_ms);
+  conn.body_timeout = std::chrono::milliseconds(body_timeout_ms);
+  conn.write_timeout = conn.idle_timeout;
   c.edge.media_limits.max_duration = std::chrono::seconds(max_video_s);
-  // Pistache buffers a whole request and answers one over its own limit with a plain-text
-  // 413 (its parser cannot be hooked); our handlers answer the JSON envelope above the
-  // configured limits, so Pistache's limit sits a margin above them: bodies up to that
-  // margin over the limit get the envelope, larger ones Pistache's text.
-  auto limit = std::max(c.edge.max_body_bytes, c.edge.max_upload_bytes);
-  c.server.max_request_bytes = limit + std::max<std::size_t>(limit, 16 << 20);
   c.edge.public_url = public_url.empty() ? "http://" + c.server.listen : public_url;
   while (c.edge.public_url.size() > 1 && c.edge.public_url.back() == '/') c.edge.public_url.pop_back();
   if (!etcd.empty()) {

@@ -43,6 +43,19 @@ std::string http_probe::render() const {
     out += fmt::format("reel_http_request_seconds_sum{{route=\"{}\"}} {}\n", r->name, r->sum_us.load() / 1e6);
     out += fmt::format("reel_http_request_seconds_count{{route=\"{}\"}} {}\n", r->name, cumulative);
   }
+  const auto& c = connections;
+  out += fmt::format(
+      "# HELP reel_http_connections_total connections accepted, and shed for want of a descriptor\n"
+      "# TYPE reel_http_connections_total counter\n"
+      "reel_http_connections_total{{outcome=\"accepted\"}} {}\n"
+      "reel_http_connections_total{{outcome=\"shed\"}} {}\n"
+      "# HELP reel_http_connections_open connections open now\n# TYPE reel_http_connections_open gauge\n"
+      "reel_http_connections_open {}\n"
+      "# HELP reel_http_requests_rejected_total requests refused before routing (framing, size, version)\n"
+      "# TYPE reel_http_requests_rejected_total counter\nreel_http_requests_rejected_total {}\n"
+      "# HELP reel_http_connections_timed_out_total connections closed at a head, body, idle or write deadline\n"
+      "# TYPE reel_http_connections_timed_out_total counter\nreel_http_connections_timed_out_total {}\n",
+      c.accepted.load(), c.shed.load(), c.open.load(), c.rejected.load(), c.timed_out.load());
   return out;
 }
 

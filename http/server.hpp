@@ -1,10 +1,12 @@
-// The HTTP edge: a Pistache endpoint whose reactor threads parse requests, validate them
-// and hand them to the handlers; replies are written from whatever thread finishes.
+// The HTTP edge: a listener and worker threads (http/reactor.hpp) that read HTTP/1.1
+// requests (http/connection.hpp), hand each to its route's handler, and write the answers
+// in request order, from whatever thread finishes them.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "http/connection.hpp"
 #include "http/edge.hpp"
 
 namespace reel::http {
@@ -12,8 +14,7 @@ namespace reel::http {
 struct server_options {
   std::string listen = "127.0.0.1:8080";
   unsigned threads = 2;
-  std::size_t max_request_bytes = 64 << 20;  // Pistache's own buffer limit (headers + body)
-  std::chrono::seconds idle_timeout{60};    // keep-alive connections idle longer are closed
+  connection_limits connection;  // head size; head, body, idle and write deadlines
 };
 
 class server {

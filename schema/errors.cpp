@@ -3,6 +3,7 @@
 namespace reel {
 
 errc_info info(errc code) {
+  // clang-format off: one line per code reads as the table it is
   switch (code) {
     case errc::ok: return {0, 200, "success"};
     case errc::bad_parameter: return {1, 200, "bad parameter"};
@@ -17,7 +18,13 @@ errc_info info(errc code) {
     case errc::unavailable: return {10, 503, "service unavailable, retry later"};
     case errc::busy: return {11, 503, "server busy, retry later"};
     case errc::no_route: return {12, 404, "no such route"};
+    case errc::malformed_request: return {13, 400, "malformed request"};
+    case errc::request_timeout: return {14, 408, "request not received in time"};
+    case errc::headers_too_large: return {15, 431, "request headers too large"};
+    case errc::not_implemented: return {16, 501, "not implemented"};
+    case errc::version_not_supported: return {17, 505, "HTTP version not supported"};
   }
+  // clang-format on
   return {9, 500, "internal error"};
 }
 

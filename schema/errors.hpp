@@ -23,12 +23,17 @@ enum class errc : std::uint8_t {
   unavailable = 10,
   busy = 11,
   no_route = 12,
+  malformed_request = 13,      // HTTP framing (RFC 9112) the server cannot read safely
+  request_timeout = 14,        // the request's head or body did not arrive in time
+  headers_too_large = 15,      // request line and header fields over the limit
+  not_implemented = 16,        // a transfer coding other than chunked
+  version_not_supported = 17,  // HTTP/2 or later on the HTTP/1.1 port
 };
 
 struct errc_info {
-  int status_code;          // `status_code` in the JSON envelope
-  int http_status;          // 200 for business errors, 4xx/5xx for what is below the API
-  std::string_view message; // default `status_msg`
+  int status_code;           // `status_code` in the JSON envelope
+  int http_status;           // 200 for business errors, 4xx/5xx for what is below the API
+  std::string_view message;  // default `status_msg`
 };
 
 // The single table mapping errors to the client API.

@@ -1,10 +1,6 @@
 // Media serving at play_url and cover_url: types, validators and caching headers, ranges,
 // HEAD, conditional requests, errors, and no growth of descriptors or memory over thousands
 // of requests, aborted downloads and a client that stops reading.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -24,6 +20,7 @@
 
 #include "clips.hpp"
 #include "harness.hpp"
+#include "server_probe.hpp"
 #include "media/library.hpp"
 
 using namespace reel::test;
@@ -80,86 +77,6 @@ stored_media store(const reeld_process& srv, const clip& video) {
   REQUIRE(hash == video.sha256);
   return {video.bytes, hash, read_all(library.cover_path(hash))};
 }
-
-// /proc of the server: open descriptors, memory (KiB: "VmRSS" resident, "VmHWM" its peak),
-// CPU time (clock ticks).
-// Under AddressSanitizer (the sanitizer build of reeld and the tests) freed memory sits in
-// ASan's quarantine, so resident memory says nothing about how the server buffers: the
-// memory bounds are checked in the normal build only; descriptors and CPU in both.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool memory_is_measurable = false;
-#else
-constexpr bool memory_is_measurable = true;
-#endif
-
-std::size_t open_descriptors(pid_t pid) {
-  const auto dir = "/proc/" + std::to_string(pid) + "/fd";
-  return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
-}
-
-std::uint64_t memory_kib(pid_t pid, const std::string& field) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1));
-  return 0;
-}
-
-std::uint64_t cpu_ticks(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  std::istringstream fields(text.substr(text.rfind(')') + 2));  // from field 3, after "pid (comm) "
-  std::string skipped;
-  for (int field = 3; field < 14; ++field) fields >> skipped;
-  std::uint64_t utime = 0, stime = 0;  // fields 14 and 15
-  fields >> utime >> stime;
-  return utime + stime;
-}
-
-// Waits (bounded) until the server holds at most `limit` descriptors: closing a connection
-// on the client side reaches the server's reactor a moment later.
-std::size_t settle_descriptors(pid_t pid, std::size_t limit, std::chrono::seconds deadline) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  auto count = open_descriptors(pid);
-  while (count > limit && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(20ms);
-    count = open_descriptors(pid);
-  }
-  return count;
-}
-
-// A plain loopback socket with a small receive buffer: sends one request, reads on demand.
-class raw_connection {
- public:
-  raw_connection(int port, int receive_buffer) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    REQUIRE(fd_ >= 0);
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  }
-  raw_connection(const raw_connection&) = delete;
-  raw_connection& operator=(const raw_connection&) = delete;
-  ~raw_connection() { ::close(fd_); }
-
-  void send(const std::string& method, const std::string& path) {
-    const std::string text = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-    REQUIRE(::send(fd_, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size()));
-  }
-  // Reads one byte at a time (nothing past it stays unread) until the text read ends with
-  // `end`; stops early when the peer closes or 5 s pass without data.
-  std::string read_through(std::string_view end) {
-    std::string text;
-    pollfd p{fd_, POLLIN, 0};
-    char c = 0;
-    while (!text.ends_with(end) && ::poll(&p, 1, 5000) == 1 && ::recv(fd_, &c, 1, 0) == 1) text += c;
-    return text;
-  }
-
- private:
-  int fd_;
-};
 
 void check_caching_headers(const response& r, const std::string& etag) {
   CHECK(r.header("ETag") == etag);
