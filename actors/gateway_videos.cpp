@@ -84,10 +84,13 @@ void gateway_service::favorite_list(user_id owner, user_id viewer, reply<std::ve
 void gateway_service::add_comment(user_id user, video_id video, std::string text, reply<comment_view> done) {
   if (refuse_if_behind(done)) return;
   post([this, user, video, text = std::move(text), done](caf::event_based_actor* self) {
-    auto on_added = [this, user, text, done](comment_id id, millis created) {
-      auto users = user_views(ctx_.db, {user}, user);
-      if (users.empty()) return done(make_error(errc::not_found, "user not found"));
-      done(comment_view{id, std::move(users.front()), text, created});
+    // The commenter's view (the reply shows it) is read before the write, not after: a
+    // comment by a user without an account would be counted in comment_count while every
+    // list hides it (comment_views drops comments whose author it cannot show).
+    auto users = user_views(ctx_.db, {user}, user);
+    if (users.empty()) return done(no_account());
+    auto on_added = [commenter = std::move(users.front()), text, done](comment_id id, millis created) {
+      done(comment_view{id, commenter, text, created});
     };
     ask(
         self, ctx_, [this, video] { return ctx_.dir.video(video); }, on_added, fail_with(done), 2, comment_atom::value,

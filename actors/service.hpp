@@ -81,6 +81,11 @@ struct credentials {
 
 enum class follow_action { follow, unfollow };
 
+// Acting as a user that has no account: a token whose MAC verifies but whose user does not
+// exist (only a holder of the token secret can make one, and nothing may trust it). Such a
+// token is as unusable as a forged one, so it gets the same answer: not logged in.
+inline error no_account() { return make_error(errc::not_logged_in, "invalid token: no such user"); }
+
 class service {
  public:
   virtual ~service() = default;

@@ -92,6 +92,21 @@ struct client {
   outcome<success> revoke(std::uint64_t token, millis expires) {
     return await<success>([&](auto done) { api.revoke_token(token, expires, done); });
   }
+  outcome<video_id> publish(user_id author, const std::string& title) {
+    return await<video_id>([&](auto done) { api.publish(author, title, "hash-of-" + title, done); });
+  }
+  outcome<success> favorite(user_id user, video_id video, bool like = true) {
+    return await<success>([&](auto done) { api.favorite(user, video, like, done); });
+  }
+  outcome<comment_view> add_comment(user_id user, video_id video, const std::string& text) {
+    return await<comment_view>([&](auto done) { api.add_comment(user, video, text, done); });
+  }
+  outcome<std::vector<comment_view>> comment_list(video_id video) {
+    return await<std::vector<comment_view>>([&](auto done) { api.comment_list(video, user_id(), done); });
+  }
+  outcome<std::vector<video_view>> publish_list(user_id author) {
+    return await<std::vector<video_view>>([&](auto done) { api.publish_list(author, user_id(), done); });
+  }
 
   // (follow_count, follower_count) of `u`.
   counts_t counts(user_id u) {
