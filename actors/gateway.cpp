@@ -130,4 +130,9 @@ void gateway_service::admit_attempt(std::string client, reply<bool> done) {
 
 bool gateway_service::is_revoked(std::uint64_t token_id) const { return revoked_.contains(token_id); }
 
+outcome<bool> gateway_service::has_account(user_id user) const {
+  if (!ctx_.routing.can_read_all()) return behind();
+  return ctx_.db.contains(storage::keys::user(user));
+}
+
 }  // namespace reel::actors

@@ -54,6 +54,7 @@ class gateway_service final : public service {
   void fetch_media(std::string hash, reply<success> done) override;
   void admit_attempt(std::string client, reply<bool> done) override;
   bool is_revoked(std::uint64_t token_id) const override;
+  outcome<bool> has_account(user_id user) const override;
 
   void stop();
 
@@ -67,9 +68,10 @@ class gateway_service final : public service {
   template <class T>
   bool refuse_if_behind(const reply<T>& done) const {
     if (ctx_.routing.can_read_all()) return false;
-    done(make_error(errc::unavailable, "this node is catching up with the cluster; retry"));
+    done(behind());
     return true;
   }
+  static error behind() { return make_error(errc::unavailable, "this node is catching up with the cluster; retry"); }
 
   context& ctx_;
   revocation_list& revoked_;

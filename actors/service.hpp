@@ -130,6 +130,13 @@ class service {
   // Token revocation: durable before the reply; is_revoked reads memory only (no I/O).
   virtual void revoke_token(std::uint64_t token_id, millis expires, reply<success> done) = 0;
   virtual bool is_revoked(std::uint64_t token_id) const = 0;
+
+  // Whether `user` has an account, from committed state on the caller's thread: a presence
+  // check in the store's read cache (no I/O once cached, no value copied). errc::unavailable
+  // while this node cannot read every partition (cluster: catching up), where "no" might
+  // only mean "not yet". The edge asks it for every token it accepts; the service's writes
+  // otherwise take their acting user (`from`, `user`, `author`) as existing.
+  virtual outcome<bool> has_account(user_id user) const = 0;
 };
 
 }  // namespace reel

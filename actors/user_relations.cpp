@@ -39,7 +39,7 @@ ok_promise follow(user_self self, context& ctx, user_id target, bool on) {
   auto rp = self->make_response_promise<caf::ok_atom>();
   auto& st = self->state;
   if (!st.record) {
-    rp.deliver(caf_error(errc::not_found, "user not found"));
+    rp.deliver(to_caf(no_account()));  // acting as a user that has no account
     return rp;
   }
   auto before = follow_edge(self, ctx, edge_direction::following, target);

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "actors/relations.hpp"
+#include "actors/service.hpp"
 #include "actors/user.hpp"
 #include "storage/records.hpp"
 

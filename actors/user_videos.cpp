@@ -51,7 +51,7 @@ caf::typed_response_promise<video_id> publish(user_self self, context& ctx, std:
   auto rp = self->make_response_promise<video_id>();
   auto& st = self->state;
   if (!st.record) {
-    rp.deliver(caf_error(errc::not_found, "user not found"));
+    rp.deliver(to_caf(no_account()));  // acting as a user that has no account
     return rp;
   }
   auto partition = storage::partition_of(st.id);
@@ -82,7 +82,7 @@ ok_promise like(user_self self, context& ctx, video_id video, bool on) {
   auto rp = self->make_response_promise<caf::ok_atom>();
   auto& st = self->state;
   if (!st.record) {
-    rp.deliver(caf_error(errc::not_found, "user not found"));
+    rp.deliver(to_caf(no_account()));  // acting as a user that has no account
     return rp;
   }
   auto before = favorite_edge(self, ctx, video);

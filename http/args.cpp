@@ -83,6 +83,16 @@ outcome<token_claims> authenticate(const edge& e, const request& r) {
   }
   auto claims = std::get<token_claims>(result);
   if (e.api.is_revoked(claims.token_id)) return make_error(errc::not_logged_in, "token revoked: log in again");
+  // The MAC proves that the server minted the token, not that its user has an account. This
+  // is the one place every login endpoint passes, so checking here keeps all of them, and
+  // any added later, from acting for a missing user, and refuses such a token before any
+  // parameter, like every other unusable token. It costs one presence check in the read
+  // cache per request (~40 ns; a feed page makes one such lookup per video author). Leaving
+  // it to the actors would skip it only where the user's own actor answers anyway (publish,
+  // like, follow); comments, messages, chats and logout go to other actors.
+  auto account = e.api.has_account(user_id(claims.user_id));
+  if (!account) return account.err();
+  if (!account.value()) return no_account();
   return claims;
 }
 

@@ -23,7 +23,8 @@ outcome<bool> action_arg(const request& r, std::string_view what_1, std::string_
 outcome<std::string> bounded_text_arg(const request& r, std::string_view name, std::size_t min_bytes,
                                       std::size_t max_bytes);
 
-// The token's claims if it is present, authentic, unexpired and not revoked.
+// The token's claims if it is present, authentic, unexpired and not revoked, and its user
+// has an account; errc::not_logged_in otherwise.
 outcome<token_claims> authenticate(const edge& e, const request& r);
 // For endpoints where the token is optional: the viewer, or 0 for anonymous (also when the
 // token is unusable: a stale token must not break a public read).
