@@ -6,6 +6,7 @@
 #include <string>
 
 #include "http/edge.hpp"
+#include "http/utf8.hpp"
 
 namespace reel::http {
 
@@ -29,8 +30,6 @@ outcome<token_claims> authenticate(const edge& e, const request& r);
 // For endpoints where the token is optional: the viewer, or 0 for anonymous (also when the
 // token is unusable: a stale token must not break a public read).
 user_id viewer_of(const edge& e, const request& r);
-
-bool valid_utf8(std::string_view s);
 
 // Sends a JSON body with the HTTP status the error's table entry gives.
 void send_json(const responder_ptr& out, const error& e, std::string body);

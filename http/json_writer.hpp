@@ -4,7 +4,10 @@
 // escape table one at a time; rendering a feed page with it was 19% of the read's CPU.
 //
 // Escapes '"', '\\' and the control characters (short forms where JSON has them, \u00XX
-// otherwise); other bytes, UTF-8 included, pass through as they are.
+// otherwise), passes UTF-8 through as it is, and replaces every ill-formed part of what is
+// not UTF-8 with U+FFFD (one per maximal subpart, as Unicode and WHATWG decoders do). So
+// the output is valid JSON in valid UTF-8 whatever bytes it is given: error messages echo
+// request bytes (an unknown route's path), and stored text may predate the input checks.
 #pragma once
 
 #include <cstdint>
