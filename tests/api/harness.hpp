@@ -96,6 +96,12 @@ class http_client {
   CURL* handle_;
 };
 
+// Sends `request`, a whole HTTP/1.1 request written out byte for byte (for what curl would
+// refuse or escape, such as a path that is not UTF-8), on a new connection to 127.0.0.1:
+// `port` and reads the answer until the server closes the connection, so the request should
+// say "Connection: close". Fills the status, headers, body and JSON as http_client does.
+response raw_exchange(int port, const std::string& request, long timeout_ms = 30000);
+
 // A `reeld` child process with its own free loopback port and temporary data dir.
 // Started by the constructor, which returns once GET /ping and GET /readyz answer 200.
 class reeld_process {

@@ -1,8 +1,16 @@
 // libcurl client of the API tests: one easy handle per object, so consecutive requests
 // reuse one keep-alive connection.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <stdexcept>
 #include <string_view>
 
@@ -226,6 +234,89 @@ response http_client::perform(const char* method, const std::string& path_and_qu
   curl_easy_getinfo(handle_, CURLINFO_NUM_CONNECTS, &r.new_connections);
   r.json.Parse(r.body.data(), r.body.size());
   r.json_ok = !r.json.HasParseError();
+  return r;
+}
+
+namespace {
+
+// Splits a whole HTTP/1.1 answer into status, headers and body (up to Content-Length).
+void parse_answer(std::string_view bytes, response& r) {
+  auto head_end = bytes.find("\r\n\r\n");
+  if (bytes.rfind("HTTP/1.", 0) != 0 || head_end == std::string_view::npos) {
+    r.curl_code = CURLE_RECV_ERROR;
+    r.curl_error = "no HTTP answer head in " + std::to_string(bytes.size()) + " bytes";
+    return;
+  }
+  auto head = bytes.substr(0, head_end);
+  auto status_end = head.find("\r\n");
+  auto status_line = head.substr(0, status_end);
+  r.http_status = std::strtol(std::string(status_line.substr(status_line.find(' ') + 1, 3)).c_str(), nullptr, 10);
+  for (auto at = status_end; at != std::string_view::npos && at < head.size();) {
+    auto next = head.find("\r\n", at + 2);
+    std::string line(head.substr(at + 2, next == std::string_view::npos ? std::string_view::npos : next - at - 2));
+    collect_header(line.data(), 1, line.size(), &r.headers);
+    at = next;
+  }
+  r.body = std::string(bytes.substr(head_end + 4));
+  if (auto length = r.header("Content-Length"); !length.empty())
+    r.body.resize(std::min<std::size_t>(r.body.size(), std::stoul(length)));
+  r.content_type = r.header("Content-Type");
+  r.json.Parse(r.body.data(), r.body.size());
+  r.json_ok = !r.json.HasParseError();
+}
+
+}  // namespace
+
+response raw_exchange(int port, const std::string& request, long timeout_ms) {
+  response r;
+  r.request = request.substr(0, request.find("\r\n"));
+  r.new_connections = 1;
+  auto fail = [&r](const char* what) {
+    r.curl_code = CURLE_COULDNT_CONNECT;
+    r.curl_error = std::string(what) + ": " + std::strerror(errno);
+  };
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    fail("socket");
+    return r;
+  }
+  struct closer {
+    int fd;
+    ~closer() { ::close(fd); }
+  } guard{fd};
+  timeval timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    fail("connect");
+    return r;
+  }
+  for (std::size_t sent = 0; sent < request.size();) {
+    auto n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      fail("send");
+      return r;
+    }
+    sent += static_cast<std::size_t>(n);
+  }
+  std::string answer;
+  char buffer[16384];
+  for (;;) {
+    auto n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      fail("recv");
+      return r;
+    }
+    if (n == 0) break;
+    answer.append(buffer, static_cast<std::size_t>(n));
+  }
+  parse_answer(answer, r);
   return r;
 }
 

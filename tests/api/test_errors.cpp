@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "clips.hpp"
 #include "douyin.hpp"
 
 using namespace reel::test;
@@ -215,4 +216,45 @@ TEST_CASE("login endpoints without a token answer not logged in") {
   CHECK_API_ERROR(c.post_form("/douyin/relation/action/",
                               {{"token", ""}, {"to_user_id", std::to_string(b.user_id)}, {"action_type", "1"}}),
                   200, status::not_logged_in);
+}
+
+TEST_CASE("an unknown route whose path is not UTF-8 answers 404 with valid JSON in UTF-8") {
+  reeld_process srv;
+  INFO("reeld log tail:\n", srv.log_tail());
+  const std::string fffd = "\xEF\xBF\xBD";
+  // The path is echoed in status_msg; its ill-formed bytes come back as U+FFFD.
+  const std::vector<std::pair<std::string, std::string>> paths = {
+      {"/\xff\xfe", "/" + fffd + fffd},
+      {"/douyin/\xC0\xAF/x", "/douyin/" + fffd + fffd + "/x"},
+      {"/nothing\xED\xA0\x80", "/nothing" + fffd + fffd + fffd},
+      {"/\xE4\xBD\xA0\xE5\xA5\xBD", "/\xE4\xBD\xA0\xE5\xA5\xBD"},  // UTF-8 stays as it is
+      {"/reel/v1/media/\xff\xfe/cover.jpg/more", "/reel/v1/media/" + fffd + fffd + "/cover.jpg/more"},
+  };
+  for (const auto& [path, echoed] : paths) {
+    response r = raw_exchange(srv.port(), "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    INFO(r.describe());
+    REQUIRE(r.transport_ok());
+    CHECK_API_ERROR(r, 404, status::unknown_route);
+    rapidjson::Document strict;
+    strict.Parse<rapidjson::kParseValidateEncodingFlag>(r.body.data(), r.body.size());
+    CHECK_FALSE(strict.HasParseError());
+    CHECK(r.status_msg().find(echoed) != std::string::npos);
+  }
+}
+
+TEST_CASE("text that is not UTF-8 is refused as a bad parameter, and nothing is stored") {
+  reeld_process srv;
+  INFO("reeld log tail:\n", srv.log_tail());
+  http_client c(srv.base_url());
+  const account a = register_fresh(c);
+  const account b = register_fresh(c);
+  const video_view v = must_publish(c, a, clips().h264_silent.bytes, "kept");
+  for (const std::string bad : {"\xff\xfe", "ok then \xE4\xBD", "\xED\xA0\x80", "\xC0\xAF"}) {
+    CHECK_API_ERROR(api::comment_add(c, b.token, v.id, bad), 200, status::bad_parameter);
+    CHECK_API_ERROR(api::send_message(c, b.token, a.user_id, bad), 200, status::bad_parameter);
+    CHECK_API_ERROR(api::publish(c, a.token, clips().h264_silent.bytes, bad), 200, status::bad_parameter);
+  }
+  CHECK(fetch_comment_list(c, v.id).empty());
+  CHECK(fetch_chat(c, b.token, a.user_id).empty());
+  CHECK(ids_of(fetch_publish_list(c, a.user_id)) == std::vector<std::uint64_t>{v.id});
 }
