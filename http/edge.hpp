@@ -48,6 +48,11 @@ class responder {
  public:
   virtual ~responder() = default;
   virtual void send(int http_status, std::string_view content_type, std::string body) = 0;
+  // Answers with `body` (the whole representation or the region a Range asked for) and
+  // `headers`; `head_only` sends the same head, Content-Length included, and no body (HEAD).
+  // A 304 carries neither Content-Length nor a body.
+  virtual void send_bytes(int http_status, std::string_view content_type, const header_list& headers, std::string body,
+                          bool head_only) = 0;
   // Answers with bytes [offset, offset + length) of `file` as the body, read and sent in
   // bounded pieces (never the whole file in memory) with Content-Length: length, `headers`
   // and, unless `content_type` is empty, Content-Type. `head_only` sends the same head and

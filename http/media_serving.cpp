@@ -13,13 +13,11 @@ constexpr std::string_view cover_suffix = "/cover.jpg";
 // Content-addressed: the bytes behind a URL never change.
 constexpr std::string_view cache_forever = "public, max-age=31536000, immutable";
 
-// The JSON envelope with HTTP 404: a player must not take an error body for media bytes,
-// so not_found gets a 404 here rather than the business-error 200 of the table.
-void send_missing(const responder_ptr& out, std::string message) {
+}  // namespace
+
+void send_media_missing(const responder_ptr& out, std::string message) {
   out->send(404, "application/json", json::status(make_error(errc::not_found, std::move(message))));
 }
-
-}  // namespace
 
 std::optional<media_target> parse_media_path(std::string_view path) {
   if (path.substr(0, media_prefix.size()) != media_prefix) return std::nullopt;
@@ -69,14 +67,14 @@ void handle_media(edge& e, const request& r, responder_ptr out) {
     return send_error(out, make_error(errc::no_route, "media is read with GET or HEAD, not " + r.method));
   auto target = parse_media_path(r.path);
   if (!target) return send_error(out, make_error(errc::no_route, "no such route: " + r.path));
-  if (!media::valid_hash(target->hash)) return send_missing(out, "no such media: not a SHA-256 hex digest");
+  if (!media::valid_hash(target->hash)) return send_media_missing(out, "no such media: not a SHA-256 hex digest");
   // find() reads the small metadata file and checks both files' sizes: only validated,
   // completely stored media is served.
   auto stored = e.media.find(target->hash);
   if (!stored) {
     // Another node of a cluster may have it: fetched once, then served from here.
     return e.api.fetch_media(target->hash, [&e, r, out](outcome<success> fetched) {
-      if (!fetched || !e.media.find(parse_media_path(r.path)->hash)) return send_missing(out, "no such media");
+      if (!fetched || !e.media.find(parse_media_path(r.path)->hash)) return send_media_missing(out, "no such media");
       handle_media(e, r, out);
     });
   }

@@ -38,6 +38,11 @@ struct media_reply {
 // If-None-Match first (304), then Range gated by If-Range (RFC 9110 13.2.2).
 media_reply plan_media_reply(const request_conditions& conditions, std::uint64_t size, const std::string& etag);
 
+// The JSON envelope (not_found) with HTTP 404: a player or image view must not take an
+// error body for media bytes, so a missing medium gets a 404 rather than the business-error
+// 200 of the error table.
+void send_media_missing(const responder_ptr& out, std::string message);
+
 void handle_media(edge& e, const request& r, responder_ptr out);
 
 }  // namespace reel::http

@@ -4,6 +4,7 @@
 
 #include "http/handlers.hpp"
 #include "http/media_serving.hpp"
+#include "http/user_images.hpp"
 
 namespace reel::http {
 
@@ -35,8 +36,9 @@ std::array<route, 22> routes{{
 }};
 
 // Routes that own every path below their prefix: the rest of the path names a resource.
-std::array<route, 1> prefix_routes{{
+std::array<route, 2> prefix_routes{{
     {media_prefix, handle_media},
+    {user_image_prefix, handle_user_image},
 }};
 
 std::size_t unknown_index = 0;

@@ -42,11 +42,17 @@ class wire_responder final : public responder {
   }
 
   void send(int http_status, std::string_view content_type, std::string body) override {
-    // A HEAD answer has the head of the GET answer and no body.
-    if (head_request_) return send_file(http_status, content_type, {}, {}, 0, body.size(), true);
+    send_bytes(http_status, content_type, {}, std::move(body), head_request_);
+  }
+
+  void send_bytes(int http_status, std::string_view content_type, const header_list& headers, std::string body,
+                  bool head_only) override {
+    // A HEAD answer (and a 304) has the head of the GET answer and no body.
+    if (head_only || head_request_ || http_status == 304)
+      return send_file(http_status, content_type, headers, {}, 0, body.size(), true);
     if (sent_) return;
     outgoing o;
-    o.bytes = response_head(http_status, content_type, {}, body.size(), keep_alive_);
+    o.bytes = response_head(http_status, content_type, headers, body.size(), keep_alive_);
     o.bytes += body;
     post(http_status, std::move(o));
   }
