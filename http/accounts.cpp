@@ -104,7 +104,8 @@ void handle_user(edge& e, const request& r, responder_ptr out) {
   user_id viewer(claims->user_id);
   auto target = user_arg(r, "user_id", viewer);
   if (!target) return send_error(out, target.err());
-  e.api.get_user(target.value(), viewer, render_to<user_view>(out, [](const user_view& u) { return json::user(u); }));
+  e.api.get_user(target.value(), viewer,
+                 render_to<user_view>(out, [&e](const user_view& u) { return json::user(u, e.cfg.public_url); }));
 }
 
 void handle_logout(edge& e, const request& r, responder_ptr out) {

@@ -33,8 +33,9 @@ void handle_comment_action(edge& e, const request& r, responder_ptr out) {
   if (add.value()) {
     auto text = bounded_text_arg(r, "comment_text", 1, e.cfg.max_comment_bytes);
     if (!text) return send_error(out, text.err());
-    return e.api.add_comment(user, video.value(), std::move(text.value()),
-                             render_to<comment_view>(out, [](const comment_view& c) { return json::comment(c); }));
+    return e.api.add_comment(
+        user, video.value(), std::move(text.value()),
+        render_to<comment_view>(out, [&e](const comment_view& c) { return json::comment(c, e.cfg.public_url); }));
   }
   auto comment = comment_arg(r, "comment_id");
   if (!comment) return send_error(out, comment.err());
@@ -45,8 +46,8 @@ void handle_comment_action(edge& e, const request& r, responder_ptr out) {
 void handle_comment_list(edge& e, const request& r, responder_ptr out) {
   auto video = video_arg(r, "video_id");
   if (!video) return send_error(out, video.err());
-  e.api.comment_list(video.value(), viewer_of(e, r), render_to<std::vector<comment_view>>(out, [](const auto& list) {
-                       return json::comment_list(list);
+  e.api.comment_list(video.value(), viewer_of(e, r), render_to<std::vector<comment_view>>(out, [&e](const auto& list) {
+                       return json::comment_list(list, e.cfg.public_url);
                      }));
 }
 

@@ -1,9 +1,11 @@
 #include "http/json.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
 #include "http/json_writer.hpp"
+#include "http/user_images.hpp"
 
 namespace reel::http::json {
 
@@ -22,7 +24,17 @@ void envelope(writer& w, const error& e) {
   str(w, e.code == errc::ok ? std::string_view("success") : e.text());
 }
 
-void user_fields(writer& w, const user_view& u) {
+// A user's image: the one the user set, else the generated default at
+// <public_url>/reel/v1/user/<id><suffix> (http/user_images.hpp). `id` is the id's digits.
+void image_url(writer& w, const std::string& set, const std::string& public_url, std::string_view id,
+               std::string_view suffix) {
+  if (!set.empty()) return str(w, set);
+  w.string({public_url, user_image_prefix, id, suffix});
+}
+
+void user_fields(writer& w, const user_view& u, const std::string& public_url) {
+  char digits[20];
+  const std::string_view id(digits, std::to_chars(digits, digits + sizeof digits, u.id.value).ptr - digits);
   key(w, "id");
   w.u64(u.id.value);
   key(w, "name");
@@ -34,9 +46,9 @@ void user_fields(writer& w, const user_view& u) {
   key(w, "is_follow");
   w.boolean(u.is_follow);
   key(w, "avatar");
-  str(w, u.avatar);
+  image_url(w, u.avatar, public_url, id, avatar_suffix);
   key(w, "background_image");
-  str(w, u.background_image);
+  image_url(w, u.background_image, public_url, id, background_suffix);
   key(w, "signature");
   str(w, u.signature);
   key(w, "total_favorited");
@@ -68,8 +80,9 @@ void list_member(writer& w, std::string_view name, const List& list, Item item) 
   w.end_array();
 }
 
-// Bytes of JSON per list element to reserve for: a video with its author is about 600.
-constexpr std::size_t element_bytes = 640;
+// Bytes of JSON per list element to reserve for: a video with its author is about 720, of
+// which the author's two image URLs are about 120 (with a 21-byte public URL).
+constexpr std::size_t element_bytes = 768;
 
 template <class List, class Item>
 std::string success_with_list(std::string_view name, const List& list, Item item) {
@@ -100,27 +113,27 @@ std::string login_result(const error& e, user_id id, const std::string& token) {
   return w.take();
 }
 
-std::string user(const user_view& u) {
+std::string user(const user_view& u, const std::string& public_url) {
   return success_with([&](writer& w) {
     key(w, "user");
     w.start_object();
-    user_fields(w, u);
+    user_fields(w, u, public_url);
     w.end_object();
   });
 }
 
-std::string user_list(const std::vector<user_view>& users) {
-  return success_with_list("user_list", users, [](writer& w, const user_view& u) {
+std::string user_list(const std::vector<user_view>& users, const std::string& public_url) {
+  return success_with_list("user_list", users, [&](writer& w, const user_view& u) {
     w.start_object();
-    user_fields(w, u);
+    user_fields(w, u, public_url);
     w.end_object();
   });
 }
 
-std::string friend_list(const std::vector<friend_view>& friends) {
-  return success_with_list("user_list", friends, [](writer& w, const friend_view& f) {
+std::string friend_list(const std::vector<friend_view>& friends, const std::string& public_url) {
+  return success_with_list("user_list", friends, [&](writer& w, const friend_view& f) {
     w.start_object();
-    user_fields(w, f.user);
+    user_fields(w, f.user, public_url);
     key(w, "message");
     str(w, f.message);
     key(w, "msgType");
@@ -157,7 +170,7 @@ void video_object(writer& w, const video_view& v, const std::string& public_url)
   w.u64(v.id.value);
   key(w, "author");
   w.start_object();
-  user_fields(w, v.author);
+  user_fields(w, v.author, public_url);
   w.end_object();
   key(w, "play_url");
   w.string({public_url, media_path, v.media_hash});
@@ -174,13 +187,13 @@ void video_object(writer& w, const video_view& v, const std::string& public_url)
   w.end_object();
 }
 
-void comment_object(writer& w, const comment_view& c) {
+void comment_object(writer& w, const comment_view& c, const std::string& public_url) {
   w.start_object();
   key(w, "id");
   w.u64(c.id.value);
   key(w, "user");
   w.start_object();
-  user_fields(w, c.user);
+  user_fields(w, c.user, public_url);
   w.end_object();
   key(w, "content");
   str(w, c.content);
@@ -207,15 +220,16 @@ std::string feed(const feed_page& page, const std::string& public_url) {
       128 + element_bytes * page.videos.size());
 }
 
-std::string comment(const comment_view& c) {
+std::string comment(const comment_view& c, const std::string& public_url) {
   return success_with([&](writer& w) {
     key(w, "comment");
-    comment_object(w, c);
+    comment_object(w, c, public_url);
   });
 }
 
-std::string comment_list(const std::vector<comment_view>& comments) {
-  return success_with_list("comment_list", comments, [](writer& w, const comment_view& c) { comment_object(w, c); });
+std::string comment_list(const std::vector<comment_view>& comments, const std::string& public_url) {
+  return success_with_list("comment_list", comments,
+                           [&](writer& w, const comment_view& c) { comment_object(w, c, public_url); });
 }
 
 std::string play_url(const std::string& public_url, const std::string& media_hash) {

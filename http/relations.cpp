@@ -5,14 +5,14 @@ namespace reel::http {
 
 namespace {
 
-std::string render_users(const std::vector<user_view>& users) { return json::user_list(users); }
-
 // A list of someone's relations: `user_id` required, token optional (is_follow needs it).
 template <class Fetch>
 void list_of(edge& e, const request& r, responder_ptr out, Fetch fetch) {
   auto owner = user_arg(r, "user_id");
   if (!owner) return send_error(out, owner.err());
-  fetch(owner.value(), viewer_of(e, r), render_to<std::vector<user_view>>(std::move(out), render_users));
+  fetch(owner.value(), viewer_of(e, r), render_to<std::vector<user_view>>(std::move(out), [&e](const auto& users) {
+          return json::user_list(users, e.cfg.public_url);
+        }));
 }
 
 }  // namespace
@@ -43,8 +43,8 @@ void handle_friend_list(edge& e, const request& r, responder_ptr out) {
   user_id viewer(claims->user_id);
   auto owner = user_arg(r, "user_id", viewer);
   if (!owner) return send_error(out, owner.err());
-  e.api.friend_list(owner.value(), viewer, render_to<std::vector<friend_view>>(out, [](const auto& friends) {
-                      return json::friend_list(friends);
+  e.api.friend_list(owner.value(), viewer, render_to<std::vector<friend_view>>(out, [&e](const auto& friends) {
+                      return json::friend_list(friends, e.cfg.public_url);
                     }));
 }
 

@@ -44,6 +44,8 @@ user_view to_user_view(const rapidjson::Value& user) {
   u.follower_count = int_of(user, "follower_count", -1);
   auto is_follow = user.FindMember("is_follow");
   u.is_follow = is_follow != user.MemberEnd() && is_follow->value.IsBool() && is_follow->value.GetBool();
+  u.avatar = text_of(user, "avatar");
+  u.background_image = text_of(user, "background_image");
   u.signature = text_of(user, "signature");
   u.total_favorited = int_of(user, "total_favorited", -1);
   u.work_count = int_of(user, "work_count", -1);
@@ -311,7 +313,7 @@ user_view fetch_user(http_client& c, const std::string& token, std::uint64_t use
   INFO("called from ", caller(where));
   response r = api::user_info(c, token, user_id);
   REQUIRE_API_OK(r, "user");
-  REQUIRE_NO_PROBLEM(with_request(r, problem_user(r.json["user"])));
+  REQUIRE_NO_PROBLEM(with_request(r, problem_user(r.json["user"], r.base_url)));
   return to_user_view(r.json["user"]);
 }
 

@@ -29,18 +29,20 @@ std::string problem_error(const response& r, long http_status, std::int64_t code
 std::string problem_auth_error(const response& r, long http_status, std::int64_t code);
 // A JSON number id: an integer in 1 .. 2^53-1.
 std::string problem_id(const rapidjson::Value& value);
-// Exact keys and types of a User, a FriendUser and a Message.
-std::string problem_user(const rapidjson::Value& user);
-std::string problem_friend_user(const rapidjson::Value& user);
+// Exact keys and types of a User, a FriendUser and a Message. A user's avatar and
+// background_image are two different absolute URLs under `public_url` (never empty).
+std::string problem_user(const rapidjson::Value& user, const std::string& public_url);
+std::string problem_friend_user(const rapidjson::Value& user, const std::string& public_url);
 std::string problem_message(const rapidjson::Value& message);
-// problem_ok plus the shape of every element of "user_list" / "message_list".
+// problem_ok plus the shape of every element of "user_list" / "message_list". These and the
+// list, feed and comment checks below take the public URL from the response (base_url).
 std::string problem_user_list(const response& r);
 std::string problem_friend_list(const response& r);
 std::string problem_message_list(const response& r);
 // Exact keys and types of a Video (play_url/cover_url non-empty) and a Comment
-// (create_date "MM-DD").
-std::string problem_video(const rapidjson::Value& video);
-std::string problem_comment(const rapidjson::Value& comment);
+// (create_date "MM-DD"), their users as problem_user has them.
+std::string problem_video(const rapidjson::Value& video, const std::string& public_url);
+std::string problem_comment(const rapidjson::Value& comment, const std::string& public_url);
 // problem_ok plus the shape of every element of "video_list" (publish and favorite lists).
 std::string problem_video_list(const response& r);
 // A feed answer: exactly next_time (a number) and video_list, every element a Video.
@@ -88,6 +90,8 @@ struct user_view {
   std::int64_t follow_count = -1;
   std::int64_t follower_count = -1;
   bool is_follow = false;
+  std::string avatar;
+  std::string background_image;
   std::string signature;
   std::int64_t total_favorited = -1;
   std::int64_t work_count = -1;

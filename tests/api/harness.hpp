@@ -39,6 +39,9 @@ struct response {
   std::string content_type;
   long new_connections = 0;  // connections curl had to open for this request (0 = reused)
   std::string request;       // "METHOD /path?query", for failure messages
+  // The base URL the request went to; every harness starts reeld with it as --public-url, so
+  // it is also what absolute URLs in the answer must start with.
+  std::string base_url;
   // Header fields of the final response, in order; `header` finds one (case-insensitive) and
   // gives "" when it is absent.
   std::vector<std::pair<std::string, std::string>> headers;

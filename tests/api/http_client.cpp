@@ -180,6 +180,7 @@ response http_client::perform(const char* method, const std::string& path_and_qu
                               const std::string* body, curl_mime* mime, const std::vector<std::string>* header_lines) {
   response r;
   r.request = std::string(method) + ' ' + path_and_query;
+  r.base_url = base_url_;
   // Reset drops the previous request's options but keeps the live connection.
   curl_easy_reset(handle_);
   const std::string url = base_url_ + path_and_query;

@@ -82,7 +82,19 @@ std::string first_problem(const rapidjson::Value& object,
   return {};
 }
 
-std::string user_problem(const rapidjson::Value& user, bool friend_user) {
+// API.md: avatar and background_image are never empty. Reel links every user to their own
+// images under its public URL, and the two are different images.
+std::string image_urls_problem(const rapidjson::Value& user, const std::string& public_url) {
+  for (const char* key : {"avatar", "background_image"}) {
+    const std::string url = user[key].GetString();
+    if (url.rfind(public_url + "/", 0) != 0 || url.size() == public_url.size() + 1)
+      return std::string(key) + " '" + url + "' is not a URL under the public URL " + public_url;
+  }
+  if (user["avatar"] == user["background_image"]) return "avatar and background_image are the same URL";
+  return {};
+}
+
+std::string user_problem(const rapidjson::Value& user, bool friend_user, const std::string& public_url) {
   if (!user.IsObject()) return "user is not an object";
   std::vector<std::string> keys = {"id",
                                    "name",
@@ -106,12 +118,13 @@ std::string user_problem(const rapidjson::Value& user, bool friend_user) {
                            {"follow_count", "count"},
                            {"follower_count", "count"},
                            {"is_follow", "bool"},
-                           {"avatar", "string"},
-                           {"background_image", "string"},
+                           {"avatar", "text"},
+                           {"background_image", "text"},
                            {"signature", "text"},
                            {"total_favorited", "count"},
                            {"work_count", "count"},
                            {"favorite_count", "count"}});
+  if (p.empty()) p = image_urls_problem(user, public_url);
   if (!p.empty() || !friend_user) return p;
   return first_problem(user, {{"message", "string"}, {"msgType", "int"}});
 }
@@ -192,9 +205,13 @@ std::string problem_id(const rapidjson::Value& value) {
   return {};
 }
 
-std::string problem_user(const rapidjson::Value& user) { return user_problem(user, false); }
+std::string problem_user(const rapidjson::Value& user, const std::string& public_url) {
+  return user_problem(user, false, public_url);
+}
 
-std::string problem_friend_user(const rapidjson::Value& user) { return user_problem(user, true); }
+std::string problem_friend_user(const rapidjson::Value& user, const std::string& public_url) {
+  return user_problem(user, true, public_url);
+}
 
 std::string problem_message(const rapidjson::Value& message) {
   if (!message.IsObject()) return "message is not an object";
@@ -206,18 +223,18 @@ std::string problem_message(const rapidjson::Value& message) {
 }
 
 std::string problem_user_list(const response& r) {
-  return list_problem(r, "user_list", [](const rapidjson::Value& v) { return problem_user(v); });
+  return list_problem(r, "user_list", [&](const rapidjson::Value& v) { return problem_user(v, r.base_url); });
 }
 
 std::string problem_friend_list(const response& r) {
-  return list_problem(r, "user_list", [](const rapidjson::Value& v) { return problem_friend_user(v); });
+  return list_problem(r, "user_list", [&](const rapidjson::Value& v) { return problem_friend_user(v, r.base_url); });
 }
 
 std::string problem_message_list(const response& r) {
   return list_problem(r, "message_list", [](const rapidjson::Value& v) { return problem_message(v); });
 }
 
-std::string problem_video(const rapidjson::Value& video) {
+std::string problem_video(const rapidjson::Value& video, const std::string& public_url) {
   if (!video.IsObject()) return "video is not an object";
   std::string p = keys_problem(
       video, {"id", "author", "play_url", "cover_url", "favorite_count", "comment_count", "is_favorite", "title"},
@@ -231,23 +248,23 @@ std::string problem_video(const rapidjson::Value& video) {
                             {"is_favorite", "bool"},
                             {"title", "string"}});
   if (!p.empty()) return p;
-  p = problem_user(video["author"]);
+  p = problem_user(video["author"], public_url);
   return p.empty() ? p : "author: " + p;
 }
 
-std::string problem_comment(const rapidjson::Value& comment) {
+std::string problem_comment(const rapidjson::Value& comment, const std::string& public_url) {
   if (!comment.IsObject()) return "comment is not an object";
   std::string p = keys_problem(comment, {"id", "user", "content", "create_date"}, "Comment");
   if (!p.empty()) return p;
   p = first_problem(comment, {{"id", "id"}, {"content", "string"}});
   if (!p.empty()) return p;
   if (!is_month_day(comment["create_date"])) return "create_date is not \"MM-DD\"";
-  p = problem_user(comment["user"]);
+  p = problem_user(comment["user"], public_url);
   return p.empty() ? p : "user: " + p;
 }
 
 std::string problem_video_list(const response& r) {
-  return list_problem(r, "video_list", [](const rapidjson::Value& v) { return problem_video(v); });
+  return list_problem(r, "video_list", [&](const rapidjson::Value& v) { return problem_video(v, r.base_url); });
 }
 
 std::string problem_feed(const response& r) {
@@ -258,20 +275,20 @@ std::string problem_feed(const response& r) {
   if (!list.IsArray()) return with_request(r, "video_list is not an array");
   if (list.Size() > 30) return with_request(r, "video_list holds " + std::to_string(list.Size()) + " videos, over 30");
   for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
-    p = problem_video(list[i]);
+    p = problem_video(list[i], r.base_url);
     if (!p.empty()) return with_request(r, "video_list[" + std::to_string(i) + "]: " + p);
   }
   return {};
 }
 
 std::string problem_comment_list(const response& r) {
-  return list_problem(r, "comment_list", [](const rapidjson::Value& v) { return problem_comment(v); });
+  return list_problem(r, "comment_list", [&](const rapidjson::Value& v) { return problem_comment(v, r.base_url); });
 }
 
 std::string problem_comment_added(const response& r) {
   std::string p = problem_ok(r, {"comment"});
   if (!p.empty()) return p;
-  return with_request(r, problem_comment(r.json["comment"]));
+  return with_request(r, problem_comment(r.json["comment"], r.base_url));
 }
 
 }  // namespace reel::test

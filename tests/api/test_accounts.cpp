@@ -148,7 +148,7 @@ TEST_CASE("user info of oneself and of others") {
     INFO("user_id ", own ? "0" : "absent");
     response r = api::user_info(c, a.token, own);
     REQUIRE_API_OK(r, "user");
-    CHECK_NO_PROBLEM(problem_user(r.json["user"]));
+    CHECK_NO_PROBLEM(problem_user(r.json["user"], r.base_url));
     CHECK(to_user_view(r.json["user"]).id == a.user_id);
     CHECK(to_user_view(r.json["user"]).name == a.name);
   }

@@ -1,9 +1,11 @@
-// Users' default images (API.md: `avatar` and `background_image` are never empty): reeld
-// serves them as PNG with a year of immutable caching, a strong ETag, HEAD, Range and
-// If-None-Match (304); malformed ids get the JSON envelope.
+// Users' default images (API.md: `avatar` and `background_image` are never empty): every
+// user object of every endpoint links that user's own generated avatar and background under
+// the public URL, and reeld serves them as PNG with a year of immutable caching, a strong
+// ETag, HEAD, Range and If-None-Match (304); malformed ids get the JSON envelope.
 #include <string>
 #include <vector>
 
+#include "clips.hpp"
 #include "douyin.hpp"
 #include "media/user_images.hpp"
 
@@ -17,6 +19,13 @@ std::string image_path(std::uint64_t id, const std::string& name) {
   return "/reel/v1/user/" + std::to_string(id) + "/" + name;
 }
 
+// The user's links are exactly their own images under the public URL.
+void check_links(const user_view& u, const std::string& public_url, const std::string& where) {
+  INFO(where, ": user ", u.id, ", avatar '", u.avatar, "', background_image '", u.background_image, "'");
+  CHECK(u.avatar == public_url + image_path(u.id, "avatar.png"));
+  CHECK(u.background_image == public_url + image_path(u.id, "background.png"));
+}
+
 void check_image_headers(const response& r, const std::string& etag) {
   CHECK(r.content_type == "image/png");
   CHECK(r.header("Cache-Control") == "public, max-age=31536000, immutable");
@@ -26,6 +35,46 @@ void check_image_headers(const response& r, const std::string& etag) {
 void check_missing(const response& r, std::int64_t code) { CHECK_NO_PROBLEM(problem_error(r, 404, code)); }
 
 }  // namespace
+
+TEST_CASE("every user object of every endpoint links that user's own avatar and background under the public URL") {
+  reeld_process srv;
+  INFO("reeld log tail:\n", srv.log_tail());
+  http_client c(srv.base_url());
+  const std::string base = srv.base_url();
+  const account a = register_fresh(c);
+  const account b = register_fresh(c);
+  must_follow(c, a, b.user_id);
+  must_follow(c, b, a.user_id);
+  const video_view video = must_publish(c, b, clips().h264_silent.bytes, "b's clip");
+  must_like(c, a, video.id);
+  const comment_view added = must_comment(c, a, video.id, "nice clip");
+  must_send(c, a, b.user_id, "hello");
+
+  check_links(fetch_user(c, a.token, a.user_id), base, "user info, oneself");
+  check_links(fetch_user(c, a.token, b.user_id), base, "user info, another user");
+  check_links(video.author, base, "publish list");
+  check_links(added.user, base, "comment add");
+  std::vector<std::pair<std::string, std::vector<user_view>>> lists = {
+      {"follow list", fetch_follow_list(c, a.user_id, a.token)},
+      {"follower list", fetch_follower_list(c, a.user_id)},
+      {"friend list", fetch_friend_list(c, a.token)},
+  };
+  std::vector<user_view> authors;
+  for (const auto& v : fetch_feed(c, "").videos) authors.push_back(v.author);
+  lists.emplace_back("feed without a token", authors);
+  authors.clear();
+  for (const auto& v : fetch_favorite_list(c, a.user_id, a.token)) authors.push_back(v.author);
+  lists.emplace_back("favorite list", authors);
+  std::vector<user_view> commenters;
+  for (const auto& cm : fetch_comment_list(c, video.id, a.token)) commenters.push_back(cm.user);
+  lists.emplace_back("comment list", commenters);
+  for (const auto& [where, users] : lists) {
+    INFO(where);
+    REQUIRE(users.size() == 1);  // each list renders one user: the checks are not vacuous
+    for (const auto& u : users) check_links(u, base, where);
+  }
+  CHECK(fetch_user(c, a.token, a.user_id).avatar != fetch_user(c, a.token, b.user_id).avatar);
+}
 
 TEST_CASE("a user's images are PNGs with a year of immutable caching, a strong ETag, HEAD, Range and 304") {
   reeld_process srv;

@@ -88,7 +88,7 @@ std::string fact_problem(const fact& f, const population& p, const response& r) 
 // A user info answer: success and exactly a User.
 std::string user_problem(const response& r) {
   const std::string p = problem_ok(r, {"user"});
-  return p.empty() ? with_request(r, problem_user(r.json["user"])) : p;
+  return p.empty() ? with_request(r, problem_user(r.json["user"], r.base_url)) : p;
 }
 
 }  // namespace

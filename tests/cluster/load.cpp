@@ -41,7 +41,7 @@ std::string success_problem(op_kind kind, const response& r) {
       return problem_comment_added(r);
     case op_kind::read_user: {
       std::string p = problem_ok(r, {"user"});
-      return p.empty() ? with_request(r, problem_user(r.json["user"])) : p;
+      return p.empty() ? with_request(r, problem_user(r.json["user"], r.base_url)) : p;
     }
     case op_kind::read_follows:
       return problem_user_list(r);

@@ -173,7 +173,7 @@ void accounts(flow& f) {
   INFO("login: ", hops(w, r));
   response own = api::user_info(f.net.at(r), f.a_second_token);  // no user_id: the token's user
   REQUIRE_API_OK(own, "user");
-  CHECK_NO_PROBLEM(problem_user(own.json["user"]));
+  CHECK_NO_PROBLEM(problem_user(own.json["user"], own.base_url));
   CHECK(to_user_view(own.json["user"]).id == f.a.user_id);
   CHECK(fetch_user(f.net.at(f.net.pick()), f.a.token, f.b.user_id).name == f.b.name);
   CHECK_AUTH_ERROR(api::user_login(f.net.at(f.net.pick()), f.a.name, "not-the-password"), 200, status::not_logged_in);
