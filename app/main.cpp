@@ -59,7 +59,11 @@ int run(const reel::app::config& cfg) {
                         .ready = [&node] { return node.ready(); },
                         .node_metrics = [&node] { return node.metrics(); },
                         .cluster_status = [&node] { return node.cluster_status(); }};
-  reel::http::server server(cfg.server, edge);
+  // Uploads are written here as they arrive (unlinked files: nothing to clean up).
+  auto server_options = cfg.server;
+  server_options.connection.spool_dir = (cfg.data_dir / "spool").string();
+  std::filesystem::create_directories(server_options.connection.spool_dir);
+  reel::http::server server(server_options, edge);
   server.start();
   fmt::print("reeld: serving on {} (data in {}, public URL {}{})\n", cfg.server.listen, cfg.data_dir.string(),
              cfg.edge.public_url, cfg.cluster ? ", cluster " + cfg.cluster->membership.cluster : std::string());

@@ -1,10 +1,12 @@
 #include "http/connection.hpp"
 
+#include <fcntl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "http/json.hpp"
@@ -66,6 +68,23 @@ std::string_view reason(int status) {
 }
 
 }  // namespace
+
+request_body::request_body(request_body&& o) noexcept
+    : bytes(std::move(o.bytes)), spool(std::exchange(o.spool, -1)), spool_size(o.spool_size) {}
+
+request_body& request_body::operator=(request_body&& o) noexcept {
+  if (this != &o) {
+    if (spool >= 0) ::close(spool);
+    bytes = std::move(o.bytes);
+    spool = std::exchange(o.spool, -1);
+    spool_size = o.spool_size;
+  }
+  return *this;
+}
+
+request_body::~request_body() {
+  if (spool >= 0) ::close(spool);
+}
 
 outgoing::outgoing(outgoing&& o) noexcept
     : bytes(std::move(o.bytes)),
@@ -183,17 +202,28 @@ bool connection::read_head() {
   if (r.status == head_result::state::incomplete) return false;
   in_.erase(0, r.consumed);
   head_ = std::move(r.head);
-  body_.clear();
+  body_ = request_body();
+  body_size_ = 0;
   chunked_.reset();
-  body_limit_ = sink_.body_limit(head_);
-  if (head_.framing == body_framing::length && head_.content_length > body_limit_) {
+  policy_ = sink_.policy(head_);
+  if (head_.framing == body_framing::length && head_.content_length > policy_.limit) {
     reject(make_error(errc::too_large, "the request body (" + std::to_string(head_.content_length) +
                                            " bytes) is larger than this route's limit of " +
-                                           std::to_string(body_limit_) + " bytes"));
+                                           std::to_string(policy_.limit) + " bytes"));
     return false;
   }
-  if (head_.framing == body_framing::chunked) chunked_.emplace(body_limit_);
-  if (head_.framing == body_framing::length) body_.reserve(head_.content_length);
+  if (head_.framing == body_framing::chunked) chunked_.emplace(policy_.limit);
+  const bool large = head_.framing == body_framing::chunked || head_.content_length > limits_.spool_above;
+  if (head_.framing != body_framing::none && policy_.spool && large && !limits_.spool_dir.empty()) {
+    // Unlinked from the start: nothing is left behind however the request ends.
+    body_.spool = ::open(limits_.spool_dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (body_.spool < 0) {
+      reject(make_error(errc::internal, std::string("cannot spool the upload: ") + std::strerror(errno)));
+      return false;
+    }
+  } else if (head_.framing == body_framing::length) {
+    body_.bytes.reserve(head_.content_length);  // at most the route's limit
+  }
   if (head_.expects_continue && head_.framing != body_framing::none && in_.empty()) {
     outgoing go_on;
     go_on.bytes = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -208,17 +238,38 @@ bool connection::read_head() {
   return true;
 }
 
+// Appends decoded body bytes to memory or to the spool file; false (and answered) when the
+// spool cannot take them.
+bool connection::take_body_bytes(std::string_view bytes) {
+  body_size_ += bytes.size();
+  if (body_.spool < 0) {
+    body_.bytes.append(bytes);
+    return true;
+  }
+  while (!bytes.empty()) {
+    const auto n = ::write(body_.spool, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      reject(make_error(errc::internal, std::string("cannot spool the upload: ") + std::strerror(errno)));
+      return false;
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  body_.spool_size = body_size_;
+  return true;
+}
+
 bool connection::read_body() {
   bool whole = false;
   if (head_.framing == body_framing::length) {
-    const auto need = head_.content_length - body_.size();
-    const auto take = std::min<std::uint64_t>(need, in_.size());
-    body_.append(in_, 0, take);
+    const auto take = std::min<std::uint64_t>(head_.content_length - body_size_, in_.size());
+    if (!take_body_bytes(std::string_view(in_).substr(0, take))) return false;
     in_.erase(0, take);
-    whole = body_.size() == head_.content_length;
+    whole = body_size_ == head_.content_length;
   } else if (head_.framing == body_framing::chunked) {
     std::size_t used = 0;
-    const auto s = chunked_->feed(in_, used, body_);
+    decoded_.clear();
+    const auto s = chunked_->feed(in_, used, decoded_);
     in_.erase(0, used);
     if (s == chunked_decoder::status::invalid) {
       reject(make_error(errc::malformed_request, "the chunked body is malformed"));
@@ -226,16 +277,17 @@ bool connection::read_body() {
     }
     if (s == chunked_decoder::status::too_large) {
       reject(make_error(errc::too_large, "the request body is larger than this route's limit of " +
-                                             std::to_string(body_limit_) + " bytes"));
+                                             std::to_string(policy_.limit) + " bytes"));
       return false;
     }
+    if (!take_body_bytes(decoded_)) return false;
     whole = s == chunked_decoder::status::done;
   } else {
     whole = true;
   }
   if (!whole) {
-    if (body_.size() - body_at_deadline_ >= body_progress_bytes) {
-      body_at_deadline_ = body_.size();
+    if (body_size_ - body_at_deadline_ >= body_progress_bytes) {
+      body_at_deadline_ = body_size_;
       deadline_ = steady::now() + limits_.body_timeout;
     }
     return false;

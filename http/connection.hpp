@@ -45,19 +45,40 @@ struct outgoing {
 
 struct connection_limits {
   head_limits head;
+  // Where bodies that may be large (uploads) are written as they arrive, as unlinked
+  // temporary files; empty: every body is held in memory.
+  std::string spool_dir;
+  std::uint64_t spool_above = 256 << 10;  // bytes: smaller declared bodies stay in memory
   std::chrono::milliseconds head_timeout{10'000};
   std::chrono::milliseconds body_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds write_timeout{60'000};
 };
 
+// How a request's body is read: the largest (decoded) size, answered 413 from the head
+// when the declared length is over it, and whether it may go to a spool file.
+struct body_policy {
+  std::uint64_t limit = 0;
+  bool spool = false;
+};
+
+// A whole request body: in memory, or in an unlinked temporary file of `spool_size` bytes.
+struct request_body {
+  std::string bytes;
+  int spool = -1;  // owned
+  std::uint64_t spool_size = 0;
+
+  request_body() = default;
+  request_body(request_body&& o) noexcept;
+  request_body& operator=(request_body&& o) noexcept;
+  ~request_body();
+};
+
 // What the connection asks of the server.
 struct request_sink {
-  // The largest body (bytes, decoded) the request may carry: a larger one is answered 413
-  // before it is read.
-  std::function<std::uint64_t(const request_head&)> body_limit;
+  std::function<body_policy(const request_head&)> policy;
   // A whole request; the answer comes back through the worker, exactly once.
-  std::function<void(request_head&&, std::string&& body, const std::string& client, std::uint64_t serial)> dispatch;
+  std::function<void(request_head&&, request_body&&, const std::string& client, std::uint64_t serial)> dispatch;
 };
 
 // "HTTP/1.1 <status> <reason>" and the fields every answer carries.
@@ -89,6 +110,7 @@ class connection {
   void advance();
   bool read_head();
   bool read_body();
+  bool take_body_bytes(std::string_view bytes);
   void reject(const error& e);
   void flush();
   void answer_written(bool close_after);
@@ -107,8 +129,10 @@ class connection {
   bool peer_done_ = false;    // the client half-closed (read 0)
   bool read_paused_ = false;  // bytes may wait in the socket: read them when there is room
   request_head head_;
-  std::string body_;
-  std::uint64_t body_limit_ = 0;
+  request_body body_;
+  std::uint64_t body_size_ = 0;  // decoded bytes so far, in memory or spooled
+  std::string decoded_;          // chunked: decoded bytes on their way to the spool
+  body_policy policy_;
   std::optional<chunked_decoder> chunked_;
   std::uint64_t body_at_deadline_ = 0;  // body bytes when the deadline was last moved
   std::deque<outgoing> out_;

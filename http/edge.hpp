@@ -15,12 +15,12 @@
 
 #include "actors/service.hpp"
 #include "http/bounded_pool.hpp"
-#include "media/library.hpp"
 #include "http/params.hpp"
 #include "http/password_pool.hpp"
 #include "http/probe.hpp"
 #include "http/rate_limit.hpp"
 #include "http/tokens.hpp"
+#include "media/library.hpp"
 
 namespace reel::http {
 
@@ -34,7 +34,9 @@ struct request_conditions {
 struct request {
   std::string method;
   std::string path;  // without the query string
-  std::shared_ptr<const std::string> body;  // owns the bytes that `args` file parts view
+  // Keeps the body's bytes alive (a string, or an upload's spool file mapped read-only):
+  // `args` file parts view them.
+  std::shared_ptr<const void> body;
   params args;
   std::string client;  // peer address, the key of rate limiting
   request_conditions conditions{};

@@ -170,8 +170,7 @@ std::string apply_disposition(std::string_view value, multipart_part& part) {
 }
 
 // One `Name: value` line; bare CR or LF inside a line is rejected rather than guessed at.
-std::string apply_header(std::string_view line, multipart_part& part, bool& seen_disposition,
-                         bool& seen_type) {
+std::string apply_header(std::string_view line, multipart_part& part, bool& seen_disposition, bool& seen_type) {
   if (line.find_first_of("\r\n") != line.npos) return "bare CR or LF in part headers";
   auto colon = line.find(':');
   if (colon == line.npos || !is_token(line.substr(0, colon))) return "malformed part header";
@@ -213,8 +212,7 @@ std::optional<std::size_t> read_headers(std::string_view body, std::size_t pos, 
 }
 
 // The opening boundary may start the body without a CRLF; otherwise a preamble precedes it.
-std::optional<boundary_end> opening(std::string_view body, std::string_view boundary,
-                                    const delimiter_finder& finder) {
+std::optional<boundary_end> opening(std::string_view body, std::string_view boundary, const delimiter_finder& finder) {
   if (body.size() >= boundary.size() + 2 && body.starts_with("--") && body.substr(2).starts_with(boundary)) {
     auto end = after_boundary(body, boundary.size() + 2);
     if (end.kind != boundary_kind::none) return end;
@@ -254,6 +252,8 @@ multipart_result parse_multipart(std::string_view body, std::string_view boundar
   if (!current) return failure("no opening boundary");
   multipart_result result;
   while (current->kind == boundary_kind::part) {
+    if (result.parts.size() == max_form_fields)
+      return failure("more than " + std::to_string(max_form_fields) + " parts");
     multipart_part part;
     auto data_start = read_headers(body, current->next, part, result.error);
     if (!data_start) return failure(std::move(result.error));

@@ -14,6 +14,10 @@ namespace reel::http {
 // RFC 2046 caps a boundary at 70 characters.
 inline constexpr std::size_t max_boundary_size = 70;
 
+// Parts (and urlencoded fields) one body may hold. No call of the API takes more than a
+// handful; without a cap a 64 MiB upload of empty parts took ~9x its size in part records.
+inline constexpr std::size_t max_form_fields = 256;
+
 // Whether `content_type`'s media type (before any `;` parameters) equals `type`, ignoring case.
 bool media_type_is(std::string_view content_type, std::string_view type);
 

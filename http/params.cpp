@@ -128,9 +128,13 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space
   return decode(s, plus_is_space, true);
 }
 
-param_list parse_urlencoded(std::string_view text) {
+param_list parse_urlencoded(std::string_view text, bool& too_many) {
   param_list out;
   while (!text.empty()) {
+    if (out.size() == max_form_fields) {
+      too_many = true;
+      break;
+    }
     auto amp = text.find('&');
     std::string_view pair = text.substr(0, amp);
     text.remove_prefix(amp == text.npos ? text.size() : amp + 1);
@@ -143,6 +147,11 @@ param_list parse_urlencoded(std::string_view text) {
   return out;
 }
 
+param_list parse_urlencoded(std::string_view text) {
+  bool too_many = false;
+  return parse_urlencoded(text, too_many);
+}
+
 std::optional<std::int64_t> parse_int(std::string_view text) {
   auto d = read_decimal(text);
   if (!d) return std::nullopt;
@@ -152,9 +161,9 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
 params params::parse(std::string_view query, std::string_view content_type, std::string_view body) {
   params p;
   if (query.starts_with('?')) query.remove_prefix(1);
-  p.query_ = parse_urlencoded(query);
+  p.query_ = parse_urlencoded(query, p.too_many_fields_);
   if (media_type_is(content_type, "application/x-www-form-urlencoded")) {
-    p.form_ = parse_urlencoded(body);
+    p.form_ = parse_urlencoded(body, p.too_many_fields_);
   } else if (media_type_is(content_type, "multipart/form-data")) {
     auto boundary = boundary_of(content_type);
     auto result = boundary ? parse_multipart(body, *boundary) : multipart_result{{}, "missing boundary"};

@@ -22,6 +22,8 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space
 // Lenient on purpose (as the WHATWG URL standard): a malformed `%` escape is kept as its raw
 // text instead of dropping the pair, so a stray `%` in a title does not lose the title.
 param_list parse_urlencoded(std::string_view text);
+// The same, reading at most max_form_fields fields; sets `too_many` when more were there.
+param_list parse_urlencoded(std::string_view text, bool& too_many);
 
 // Plain decimal with optional sign, or a float spelling of an exact integer ("1.680703713e+09",
 // "1e3", "12.0") because some clients round-trip ids through float64. Computed on the decimal
@@ -44,6 +46,9 @@ class params {
   // ignored while the query string still applies.
   bool multipart_error() const { return !multipart_error_.empty(); }
   const std::string& multipart_error_text() const { return multipart_error_; }
+  // The query or an urlencoded body held more than max_form_fields fields: the request is
+  // refused as a whole (the fields past the cap were not read).
+  bool too_many_fields() const { return too_many_fields_; }
 
  private:
   param_list query_;
@@ -51,6 +56,7 @@ class params {
   param_list text_parts_;  // multipart parts without filename
   std::vector<multipart_part> files_;
   std::string multipart_error_;
+  bool too_many_fields_ = false;
 };
 
 }  // namespace reel::http

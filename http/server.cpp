@@ -1,10 +1,14 @@
 #include "http/server.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <stdexcept>
 #include <thread>
 #include <utility>
 
@@ -102,6 +106,20 @@ void send_error(const responder_ptr& out, const error& e) {
   out->send(info(e.code).http_status, "application/json", json::status(e));
 }
 
+// The body's bytes and what keeps them alive: the string, or a read-only mapping of the
+// spool file (page cache, not the heap: a 64 MiB upload is not copied into memory).
+std::pair<std::shared_ptr<const void>, std::string_view> hold(request_body&& body) {
+  if (body.spool < 0 || body.spool_size == 0) {
+    auto text = std::make_shared<const std::string>(std::move(body.bytes));
+    return {text, *text};
+  }
+  const auto size = static_cast<std::size_t>(body.spool_size);
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, body.spool, 0);
+  if (map == MAP_FAILED) throw std::runtime_error(std::string("cannot map the upload: ") + std::strerror(errno));
+  std::shared_ptr<const void> owner(map, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
+  return {owner, std::string_view(static_cast<const char*>(map), size)};
+}
+
 const std::string& field_or_empty(const request_head& head, std::string_view name) {
   static const std::string empty;
   const auto* v = head.field(name);
@@ -113,11 +131,11 @@ const std::string& field_or_empty(const request_head& head, std::string_view nam
 struct server::impl {
   impl(const server_options& options, edge& e) : edge_ref(e), limits(options.connection) {
     register_routes(e.probe);
-    sink.body_limit = [&e](const request_head& head) -> std::uint64_t {
+    sink.policy = [&e](const request_head& head) {
       const route* r = find_route(head.path());
-      return r && r->upload ? e.cfg.max_upload_bytes : e.cfg.max_body_bytes;
+      return r && r->upload ? body_policy{e.cfg.max_upload_bytes, true} : body_policy{e.cfg.max_body_bytes, false};
     };
-    sink.dispatch = [this](request_head&& head, std::string&& body, const std::string& client, std::uint64_t serial) {
+    sink.dispatch = [this](request_head&& head, request_body&& body, const std::string& client, std::uint64_t serial) {
       dispatch(std::move(head), std::move(body), client, serial);
     };
     const auto threads = std::max(1u, std::min(options.threads, 255u));
@@ -129,7 +147,7 @@ struct server::impl {
     accepting = std::make_unique<listener>(options.listen, std::move(boxes), e.probe.connections);
   }
 
-  void dispatch(request_head&& head, std::string&& body, const std::string& client, std::uint64_t serial) {
+  void dispatch(request_head&& head, request_body&& body, const std::string& client, std::uint64_t serial) {
     const auto path = head.path();
     const route* r = find_route(path);
     auto out =
@@ -138,9 +156,12 @@ struct server::impl {
     if (!r) return send_error(out, make_error(errc::no_route, "no such route: " + std::string(path)));
     if (edge_ref.draining.load()) return send_error(out, make_error(errc::unavailable, "shutting down"));
     try {
-      auto shared_body = std::make_shared<const std::string>(std::move(body));
-      request call{head.method, std::string(path), shared_body,
-                   params::parse(head.query(), field_or_empty(head, "content-type"), *shared_body), client};
+      auto [owner, bytes] = hold(std::move(body));
+      request call{head.method, std::string(path), std::move(owner),
+                   params::parse(head.query(), field_or_empty(head, "content-type"), bytes), client};
+      if (call.args.too_many_fields())
+        return send_error(out, make_error(errc::bad_parameter, "more than " + std::to_string(max_form_fields) +
+                                                                   " fields in the query or form"));
       call.conditions = {field_or_empty(head, "range"), field_or_empty(head, "if-range"),
                          field_or_empty(head, "if-none-match")};
       r->handle(edge_ref, call, out);

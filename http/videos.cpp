@@ -38,8 +38,8 @@ struct upload {
   responder_ptr out;
   user_id author;
   std::string title;
-  std::shared_ptr<const std::string> body;
-  std::string_view data;  // the file part, inside *body
+  std::shared_ptr<const void> body;  // keeps `data` alive
+  std::string_view data;             // the file part
 
   void hash_and_publish() {
     auto hash = media::library::content_hash(data);

@@ -304,3 +304,32 @@ TEST_CASE("at the descriptor limit the server keeps serving, does not spin, and 
   MESSAGE("connections shed: ", metrics.substr(at + shed.size(), metrics.find('\n', at) - at - shed.size()));
   CHECK(std::stoul(metrics.substr(at + shed.size())) > 0);
 }
+
+TEST_CASE("an upload is spooled, not held, and a body of countless empty parts is refused") {
+  reeld_process srv;
+  INFO("reeld log tail:\n", srv.log_tail());
+  http_client c(srv.base_url());
+  const auto who = register_fresh(c, "parts");
+  // 200,000 empty parts: ~10 MB of body on the upload route. Each part used to become a
+  // record of ~120 bytes, 9x the body in all.
+  const std::string boundary = "b";
+  std::string body;
+  for (int i = 0; i < 200'000; ++i) body += "--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n\r\n";
+  body += "--b--\r\n";
+  const auto peak_before = memory_kib(srv.pid(), "VmHWM");
+  const auto r = c.post_raw("/douyin/publish/action/?token=" + c.escape(who.token) + "&title=t",
+                            "multipart/form-data; boundary=" + boundary, body);
+  INFO(r.describe());
+  CHECK(r.status_code() == 1);
+  CHECK(r.body.find("more than 256 parts") != std::string::npos);
+  const auto grown_kib = memory_kib(srv.pid(), "VmHWM") - peak_before;
+  MESSAGE("peak RSS growth for a ", body.size() / 1024, " KiB body of empty parts: ", grown_kib, " KiB");
+  if (memory_is_measurable) CHECK(grown_kib < body.size() / 1024);
+
+  // A query or urlencoded form with more fields than any call takes is refused as a whole.
+  std::string query = "/douyin/user/?user_id=1";
+  for (int i = 0; i < 300; ++i) query += "&f" + std::to_string(i) + "=1";
+  const auto many = c.get(query);
+  CHECK(many.status_code() == 1);
+  CHECK(many.body.find("more than 256 fields") != std::string::npos);
+}
