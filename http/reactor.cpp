@@ -99,7 +99,7 @@ void mailbox::post_answer(std::uint64_t serial, outgoing&& o) {
     if (closed_) return;  // `o` is dropped: its file closes, its request counts as done
     pending_.answers.emplace_back(serial, std::move(o));
   }
-  if (std::this_thread::get_id() != owner_) wake();
+  if (std::this_thread::get_id() != owner_.load(std::memory_order_relaxed)) wake();
 }
 
 void mailbox::post_connection(int fd, std::string client) {
@@ -159,7 +159,7 @@ worker::~worker() {
 
 void worker::start() {
   thread_ = std::thread([this] {
-    inbox_->owner_ = std::this_thread::get_id();
+    inbox_->owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
     run();
   });
 }
@@ -191,13 +191,16 @@ void worker::run() {
       if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) c.on_readable();
       forget_if_finished(serial);
     }
-    auto batch = inbox_->take();
-    for (auto& [fd, client] : batch.connections) adopt(fd, std::move(client));
-    for (auto& [serial, answer] : batch.answers) {
-      auto it = connections_.find(serial);
-      if (it == connections_.end()) continue;  // the client went away: the answer is dropped
-      it->second->on_answer(std::move(answer));
-      forget_if_finished(serial);
+    // Until the mailbox stays empty: an answer written here may let the next pipelined
+    // request run, and a handler that answers at once posts to this mailbox without a wake-up.
+    for (auto batch = inbox_->take(); !batch.answers.empty() || !batch.connections.empty(); batch = inbox_->take()) {
+      for (auto& [fd, client] : batch.connections) adopt(fd, std::move(client));
+      for (auto& [serial, answer] : batch.answers) {
+        auto it = connections_.find(serial);
+        if (it == connections_.end()) continue;  // the client went away: the answer is dropped
+        it->second->on_answer(std::move(answer));
+        forget_if_finished(serial);
+      }
     }
     const auto now = steady::now();
     if (now >= next_sweep) {

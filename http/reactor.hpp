@@ -50,7 +50,7 @@ class mailbox {
   std::mutex mutex_;
   batch pending_;
   bool closed_ = false;
-  std::thread::id owner_;  // the worker's thread: its own posts need no wake-up
+  std::atomic<std::thread::id> owner_{};  // the worker's thread: its own posts need no wake-up
   friend class worker;
 };
 
