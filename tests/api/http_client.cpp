@@ -1,12 +1,9 @@
 // libcurl client of the API tests: one easy handle per object, so consecutive requests
 // reuse one keep-alive connection.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cerrno>
 #include <csignal>
@@ -15,6 +12,7 @@
 #include <string_view>
 
 #include "harness.hpp"
+#include "server_probe.hpp"
 
 namespace reel::test {
 namespace {
@@ -272,52 +270,13 @@ response raw_exchange(int port, const std::string& request, long timeout_ms) {
   response r;
   r.request = request.substr(0, request.find("\r\n"));
   r.new_connections = 1;
-  auto fail = [&r](const char* what) {
-    r.curl_code = CURLE_COULDNT_CONNECT;
-    r.curl_error = std::string(what) + ": " + std::strerror(errno);
-  };
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    fail("socket");
+  raw_connection c(port);
+  if (!c.send_bytes(request)) {
+    r.curl_code = CURLE_SEND_ERROR;
+    r.curl_error = std::string("send: ") + std::strerror(errno);
     return r;
   }
-  struct closer {
-    int fd;
-    ~closer() { ::close(fd); }
-  } guard{fd};
-  timeval timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    fail("connect");
-    return r;
-  }
-  for (std::size_t sent = 0; sent < request.size();) {
-    auto n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      fail("send");
-      return r;
-    }
-    sent += static_cast<std::size_t>(n);
-  }
-  std::string answer;
-  char buffer[16384];
-  for (;;) {
-    auto n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      fail("recv");
-      return r;
-    }
-    if (n == 0) break;
-    answer.append(buffer, static_cast<std::size_t>(n));
-  }
-  parse_answer(answer, r);
+  parse_answer(c.read_until_closed(std::chrono::milliseconds(timeout_ms)), r);
   return r;
 }
 
