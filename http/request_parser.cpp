@@ -258,7 +258,13 @@ chunked_decoder::status chunked_decoder::feed(std::string_view in, std::size_t& 
       continue;
     }
     const auto eol = rest.find(crlf);
-    if (eol == std::string_view::npos) return rest.size() > max_chunk_line ? status::invalid : status::more;
+    if (eol == std::string_view::npos) {
+      // A CR at the end may be the first half of the line's CRLF, not part of the line: the
+      // line is too long only once more than max_chunk_line bytes precede it, wherever the
+      // bytes were split.
+      const auto line_so_far = rest.size() - (rest.ends_with('\r') ? 1 : 0);
+      return line_so_far > max_chunk_line ? status::invalid : status::more;
+    }
     if (eol > max_chunk_line) return status::invalid;
     const auto line = rest.substr(0, eol);
     used += eol + 2;

@@ -153,3 +153,30 @@ TEST_CASE("a chunked body over the limit or malformed is refused") {
   decode_all(std::string(2000, '1'), 1000, last);
   CHECK(last == chunked_decoder::status::invalid);
 }
+
+TEST_CASE("a chunk-size line of the longest length is accepted however its bytes are split") {
+  // 1,024 bytes (size and extension) is the longest line accepted. When a read ended right
+  // after its CR, the 1,025 bytes without a CRLF were refused as too long, though the same
+  // bytes read at once were fine (fuzz_http_request: a split changed the decoder's answer).
+  const std::string longest = "1;" + std::string(1022, 'a');
+  const std::string coded = longest + "\r\nx\r\n0\r\n\r\n";
+  for (std::size_t cut = 1; cut < coded.size(); ++cut) {
+    CAPTURE(cut);
+    chunked_decoder d(1000);
+    std::string out;
+    std::size_t used = 0;
+    std::string pending = coded.substr(0, cut);
+    REQUIRE(d.feed(pending, used, out) == chunked_decoder::status::more);
+    pending.erase(0, used);
+    pending += coded.substr(cut);
+    CHECK(d.feed(pending, used, out) == chunked_decoder::status::done);
+    CHECK(out == "x");
+  }
+  // One byte longer is refused, whole or cut after its CR.
+  const std::string too_long = longest + "a\r\nx\r\n0\r\n\r\n";
+  chunked_decoder::status last;
+  decode_all(too_long, 1000, last);
+  CHECK(last == chunked_decoder::status::invalid);
+  decode_all(too_long.substr(0, 1026), 1000, last);
+  CHECK(last == chunked_decoder::status::invalid);
+}
