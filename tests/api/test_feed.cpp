@@ -136,7 +136,7 @@ TEST_CASE("an empty feed still carries next_time") {
   CHECK(fetch_feed(c, a.token, std::nullopt, "following").videos.empty());
 }
 
-TEST_CASE("the default feed is the home timeline once it is non-empty; feed_type forces either") {
+TEST_CASE("the default feed is the home timeline once it is non-empty - feed_type forces either") {
   reeld_process srv;
   INFO("reeld log tail:\n", srv.log_tail());
   http_client c(srv.base_url());

@@ -142,7 +142,7 @@ TEST_CASE("ranges are answered with 206 and Content-Range, unsatisfiable ones wi
   CHECK(c.get_with_headers(m.path(), {"Range: bytes=0-0"}).new_connections == 0);
 }
 
-TEST_CASE("If-None-Match with the ETag answers 304; If-Range with another tag gets the whole video") {
+TEST_CASE("If-None-Match with the ETag answers 304 - If-Range with another tag gets the whole video") {
   reeld_process srv;
   INFO("reeld log tail:\n", srv.log_tail());
   const auto m = store(srv, clips().real_world);
@@ -164,7 +164,7 @@ TEST_CASE("If-None-Match with the ETag answers 304; If-Range with another tag ge
   CHECK(changed.body == m.bytes);
 }
 
-TEST_CASE("a video is served whole with its type, a strong ETag and caching headers; HEAD without body") {
+TEST_CASE("a video is served whole with its type, a strong ETag and caching headers - HEAD without body") {
   reeld_process srv;
   INFO("reeld log tail:\n", srv.log_tail());
   const auto m = store(srv, clips().real_world);

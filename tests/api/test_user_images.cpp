@@ -122,7 +122,7 @@ TEST_CASE("a user's images are PNGs with a year of immutable caching, a strong E
   CHECK(bodies[0] != bodies[1]);
 }
 
-TEST_CASE("malformed ids in image URLs answer 404 with the JSON envelope; any well-formed id has its images") {
+TEST_CASE("malformed ids in image URLs answer 404 with the JSON envelope - any well-formed id has its images") {
   reeld_process srv;
   INFO("reeld log tail:\n", srv.log_tail());
   http_client c(srv.base_url());

@@ -100,7 +100,7 @@ TEST_CASE("numbers past 64 bits saturate: a first byte past any file, a last byt
   CHECK((s.first == 42 && s.last == 43));
 }
 
-TEST_CASE("whitespace around the unit, '=', elements and commas is allowed; the unit is case-insensitive") {
+TEST_CASE("whitespace around the unit, '=', elements and commas is allowed - the unit is case-insensitive") {
   auto s = span_of("  bytes=10-19  ", 100);
   CHECK((s.first == 10 && s.last == 19));
   s = span_of("bytes = 10-19", 100);

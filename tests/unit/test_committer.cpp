@@ -61,7 +61,7 @@ std::string data_key(partition_id p, std::uint64_t n) { return key(p, table::use
 
 }  // namespace
 
-TEST_CASE("concurrent submitters: every batch acknowledged once and durably; applied_seq counts and persists") {
+TEST_CASE("concurrent submitters: every batch acknowledged once and durably - applied_seq counts and persists") {
   temp_dir dir("committer");
   constexpr int threads = 4;
   constexpr int per_thread = 300;
@@ -189,7 +189,7 @@ TEST_CASE("batches apply and acknowledge in submission order") {
   CHECK(commits.applied_seq(5) == n + 2);
 }
 
-TEST_CASE("stop() commits what is queued; a submit after stop() fails its callback") {
+TEST_CASE("stop() commits what is queued - a submit after stop() fails its callback") {
   temp_dir dir("committer");
   auto db = store::open(dir.path);
   constexpr std::size_t n = 200;

@@ -205,7 +205,7 @@ TEST_CASE("after a restart with the clock a day back, ids are above every id iss
   CHECK(id_generator::time_of(ids.next()) == millis(t0 + 30 * day_ms));
 }
 
-TEST_CASE("node numbers must fit in 4 bits; a corrupt reservation is refused") {
+TEST_CASE("node numbers must fit in 4 bits - a corrupt reservation is refused") {
   temp_dir dir("ids");
   auto db = storage::store::open(dir.path);
   manual_clock clock;

@@ -74,7 +74,7 @@ TEST_CASE("weighted selection follows the weights over many draws with a fixed s
   CHECK(std::abs(counts[3] / double(draws) - 0.10) < 0.01);
 }
 
-TEST_CASE("placeholders are replaced per request; JSON braces stay literal") {
+TEST_CASE("placeholders are replaced per request - JSON braces stay literal") {
   auto m = parse_or_fail(
       R"({"name":"p","method":"POST","path":"/u/{user}/?token={token}&n={seq}","body":"{\"r\":\"{rand}\",\"s\":{seq}}","content_type":"application/json"})",
       tokens_and_users());

@@ -75,7 +75,7 @@ TEST_CASE("a partial response needs more and a second response is left unconsume
   CHECK(used == 1);  // the client does not pipeline, so the extra response is the caller's problem
 }
 
-TEST_CASE("Connection: close and HTTP/1.0 end keep-alive; HTTP/1.0 keep-alive keeps it") {
+TEST_CASE("Connection: close and HTTP/1.0 end keep-alive - HTTP/1.0 keep-alive keeps it") {
   response_parser p;
   std::size_t used = 0;
   p.reset();
@@ -100,7 +100,7 @@ TEST_CASE("a body without length runs until the server closes") {
   CHECK_FALSE(p.keep_alive());
 }
 
-TEST_CASE("responses without a body: HEAD, 204, 304; interim 100 is skipped") {
+TEST_CASE("responses without a body: HEAD, 204, 304 - interim 100 is skipped") {
   response_parser p;
   std::size_t used = 0;
   p.reset(true);

@@ -146,7 +146,7 @@ TEST_CASE("metadata JSON: unknown fields are ignored, malformed records rejected
   CHECK_FALSE(from_json(R"({"hash":"bad \q escape"})"));
 }
 
-TEST_CASE("content_hash is the lowercase hex SHA-256; valid_hash accepts exactly that form") {
+TEST_CASE("content_hash is the lowercase hex SHA-256 - valid_hash accepts exactly that form") {
   CHECK(library::content_hash("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   CHECK(library::content_hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK(valid_hash(library::content_hash("abc")));

@@ -69,7 +69,7 @@ TEST_CASE("a curl-style body yields text and file parts in order") {
   CHECK(result.parts[2].data == "hello world");
 }
 
-TEST_CASE("preamble and epilogue are skipped; the first boundary may follow a CRLF") {
+TEST_CASE("preamble and epilogue are skipped - the first boundary may follow a CRLF") {
   std::string inner = "--XyZ\r\n" + form_part("a", "1") + "\r\n--XyZ--";
   for (std::string prefix : {""s, "\r\n"s, "this is a preamble\r\n"s}) {
     for (std::string suffix : {""s, "\r\n"s, "\r\nepilogue --XyZ junk"s}) {

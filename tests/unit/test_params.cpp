@@ -128,7 +128,7 @@ TEST_CASE("the urlencoded body is read whatever the content type's case and para
   CHECK_FALSE(params::parse("", "application/json", "k=v").get("k"));
 }
 
-TEST_CASE("multipart text parts come last; file parts are kept apart") {
+TEST_CASE("multipart text parts come last - file parts are kept apart") {
   std::string body =
       "--B\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\nfrom-body\r\n"
       "--B\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nmy clip\r\n"

@@ -94,7 +94,7 @@ TEST_CASE("the request line: a token method, a path or absolute target, HTTP/1.0
   }
 }
 
-TEST_CASE("header lines: name, colon, value; no folding, no space before the colon, no controls") {
+TEST_CASE("header lines: name, colon, value - no folding, no space before the colon, no controls") {
   CHECK(parse("GET / HTTP/1.1\r\nA : b\r\n\r\n").problem.code == errc::malformed_request);
   CHECK(parse("GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n").problem.code == errc::malformed_request);
   CHECK(parse("GET / HTTP/1.1\r\nNoColon\r\n\r\n").problem.code == errc::malformed_request);

@@ -72,7 +72,7 @@ TEST_CASE("users inside lists, friends, videos and comments link their images th
   check_user(parse(json::comment_list({cm}, public_url))["comment_list"][0]["user"]);
 }
 
-TEST_CASE("image paths name a user id and one of two images; ids are canonical decimal below 2^53") {
+TEST_CASE("image paths name a user id and one of two images - ids are canonical decimal below 2^53") {
   auto avatar = parse_user_image_path("/reel/v1/user/42/avatar.png");
   REQUIRE(avatar);
   CHECK(avatar->id == "42");
