@@ -259,6 +259,13 @@ TEST_CASE("requests that never finish their head, or stall mid-body, are cut at 
 }
 
 TEST_CASE("at the descriptor limit the server keeps serving, does not spin, and accepts again once one frees") {
+  // The sanitizer runtime needs descriptors of its own (it symbolizes a known CAF report
+  // through a pipe to llvm-symbolizer when an actor starts) and dies silently when there
+  // are none: under ASan/UBSan this checks the sanitizer, not reeld. Release builds run it.
+  if (!memory_is_measurable) {
+    MESSAGE("skipped in the sanitizer build: its runtime cannot work at the descriptor limit");
+    return;
+  }
   reeld_process srv({"--header-timeout-ms", "120000"});
   INFO("reeld log tail:\n", srv.log_tail());
   const pid_t pid = srv.pid();
