@@ -5,3 +5,7 @@ extern "C" const char* __ubsan_default_options() {
 }
 
 extern "C" const char* __asan_default_options() { return "abort_on_error=1:detect_leaks=1"; }
+
+extern "C" const char* __lsan_default_options() {
+  return "suppressions=" REEL_SOURCE_DIR "/tests/lsan.supp";
+}
