@@ -23,6 +23,7 @@ errc_info info(errc code) {
     case errc::headers_too_large: return {15, 431, "request headers too large"};
     case errc::not_implemented: return {16, 501, "not implemented"};
     case errc::version_not_supported: return {17, 505, "HTTP version not supported"};
+    case errc::storage_full: return {18, 507, "storage full, retry later"};
   }
   // clang-format on
   return {9, 500, "internal error"};

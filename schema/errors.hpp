@@ -28,6 +28,7 @@ enum class errc : std::uint8_t {
   headers_too_large = 15,      // request line and header fields over the limit
   not_implemented = 16,        // a transfer coding other than chunked
   version_not_supported = 17,  // HTTP/2 or later on the HTTP/1.1 port
+  storage_full = 18,           // the data disk is full: writes are refused, reads go on
 };
 
 struct errc_info {
