@@ -68,14 +68,22 @@ void committer::commit(std::vector<pending>& group) {
   for (partition_id p = 0; p < partition_count; ++p) {
     if (touched[p] > 0) merged.Put(keys::partition_meta(p).str(), encode_partition_meta(applied_seq_[p] + touched[p]));
   }
-  bool ok = true;
+  // The free-space reserve applies here, to the actors' writes, before anything is written;
+  // a refused group fails every batch in it, as a failed write does.
+  auto& space = db_.gate().space();
+  bool ok = space.admit(merged.GetDataSize(), group.size());
   try {
-    if (sync) db_.write_durable(merged);
-    else db_.write_buffered(merged);
+    if (ok && sync)
+      db_.write_durable(merged);
+    else if (ok)
+      db_.write_buffered(merged);
+  } catch (const write_refused& refused) {
+    ok = false;
+    if (refused.code() == errc::storage_full) space.refused(group.size());
   } catch (const std::exception&) {
     ok = false;
-    probe_.failures.fetch_add(1, std::memory_order_relaxed);
   }
+  if (!ok) probe_.failures.fetch_add(1, std::memory_order_relaxed);
   if (ok) {
     std::lock_guard lock(mutex_);
     for (partition_id p = 0; p < partition_count; ++p) applied_seq_[p] += touched[p];

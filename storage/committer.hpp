@@ -40,7 +40,8 @@ struct commit_probe {
 
 class committer {
  public:
-  // `durable` is true once the batch is fsync'd, false if the write failed.
+  // `durable` is true once the batch is fsync'd, false if the write failed or was refused
+  // (store::gate().refusal() says whether for want of space).
   using callback = std::function<void(bool durable)>;
 
   // `count_batches`: keep each partition's applied-sequence number (single-node mode).

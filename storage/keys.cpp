@@ -141,6 +141,7 @@ key outbox(partition_id p, op_id op) { return outbox_prefix(p).u64(op.value); }
 key outbox_prefix(partition_id p) { return key(p, table::outbox); }
 key partition_meta(partition_id p) { return key(p, table::partition_meta); }
 key id_reservation() { return key(node_partition, table::id_reservation); }
+key recovery_anchor() { return key(node_partition, table::recovery_anchor); }
 key revoked_token(std::uint64_t token_id) { return revoked_token_prefix().u64(token_id); }
 key revoked_token_prefix() { return key(shared_partition, table::revoked_token); }
 key legacy_revoked_token_prefix() { return key(node_partition, table::revoked_token); }

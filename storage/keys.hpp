@@ -40,6 +40,7 @@ enum class table : std::uint8_t {
   id_reservation = 0x0B,     // -> IdReservation            (node partition)
   revoked_token = 0x0C,      // token id -> RevokedToken    (shared partition)
   installing = 0x0D,         // partition -> ""              (node partition: a snapshot being installed)
+  recovery_anchor = 0x0E,    // only ever deleted                (node partition: storage/background_errors.hpp)
   video = 0x10,              // vid -> VideoRecord                (vid lives in its author's partition)
   works = 0x11,              // author, ~created, vid -> ""
   timeline = 0x12,           // ~created, vid -> InboxEntry       (this partition's share of the global feed)
@@ -135,6 +136,9 @@ key outbox(partition_id p, op_id op);
 key outbox_prefix(partition_id p);
 key partition_meta(partition_id p);
 key id_reservation();
+// Never written: its tombstone, written without the WAL, keeps the memtable non-empty while
+// the store resumes writes after an error (storage/background_errors.hpp: resume_writes).
+key recovery_anchor();
 key revoked_token(std::uint64_t token_id);
 key revoked_token_prefix();
 // Where revoked tokens and celebrities lived before the shared partition (moved at start).

@@ -107,10 +107,16 @@ std::string_view take_sized(std::string_view bytes, std::size_t& at) {
 
 }  // namespace
 
-std::unique_ptr<store> store::open(const std::filesystem::path& dir, std::size_t read_cache_bytes) {
+std::unique_ptr<store> store::open(const std::filesystem::path& dir, std::size_t read_cache_bytes,
+                                   std::optional<std::uint64_t> min_free_bytes) {
   std::filesystem::create_directories(dir);
+  auto gate = std::make_unique<write_gate>(dir, min_free_bytes);
   rocksdb::Options options;
+  gate->configure(options, dir);
   options.create_if_missing = true;
+  // A failed WAL write stops writes at once, inside the failing write (write_gate.hpp relies
+  // on it: nothing is written after a WAL that saw an error). RocksDB's default, said here.
+  options.paranoid_checks = true;
   options.IncreaseParallelism(2);
   options.OptimizeLevelStyleCompaction();
   // A bloom filter over the memtable's whole keys: most fan-out existence checks and many
@@ -128,12 +134,14 @@ std::unique_ptr<store> store::open(const std::filesystem::path& dir, std::size_t
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* db = nullptr;
   check(rocksdb::DB::Open(options, dir.string(), &db), "opening RocksDB");
-  std::unique_ptr<store> opened(new store(db, read_cache_bytes));
+  gate->watch(*db, keys::recovery_anchor().str());
+  std::unique_ptr<store> opened(new store(std::move(gate), db, read_cache_bytes));
   move_legacy_shared_facts(*db);
   return opened;
 }
 
 store::~store() {
+  gate_->stop_watching();
   if (db_) db_->Close();
 }
 
@@ -230,12 +238,14 @@ std::vector<bool> store::multi_contains(const std::vector<std::string>& keys) co
 // Invalidates after the write, whether it succeeded or not: until this returns the write is
 // acknowledged to no one, and afterwards no cached value predates it.
 void store::write(const rocksdb::WriteOptions& options, rocksdb::WriteBatch& batch) {
+  auto pass = gate_->enter();
   auto status = db_->Write(options, &batch);
   if (cache_.enabled() || heads_.enabled() || observer_) {
     after_write follow(cache_, heads_, status.ok() && observer_ ? &observer_ : nullptr);
     check(batch.Iterate(&follow), "invalidating the read cache");
   }
-  check(status, "writing RocksDB");
+  if (!status.ok()) gate_->failed(status);
+  gate_->space().wrote(batch.GetDataSize());
 }
 
 void store::write_durable(rocksdb::WriteBatch& batch) {

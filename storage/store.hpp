@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "storage/read_cache.hpp"
+#include "storage/write_gate.hpp"
 
 namespace reel::storage {
 
@@ -20,8 +21,10 @@ class store {
  public:
   // Opens (creating if needed) the database under `dir`; throws std::runtime_error.
   // Point reads of record and edge keys (keys.hpp: point_read_table) go through an
-  // in-memory read cache of `read_cache_bytes` (0: none).
-  static std::unique_ptr<store> open(const std::filesystem::path& dir, std::size_t read_cache_bytes = 256 << 20);
+  // in-memory read cache of `read_cache_bytes` (0: none). Writes leave `min_free_bytes` free
+  // on the file system of `dir` (write_gate.hpp; nullopt: free_space's default reserve).
+  static std::unique_ptr<store> open(const std::filesystem::path& dir, std::size_t read_cache_bytes = 256 << 20,
+                                     std::optional<std::uint64_t> min_free_bytes = std::nullopt);
   ~store();
 
   std::optional<std::string> get(std::string_view key) const;
@@ -80,10 +83,17 @@ class store {
   using write_observer = std::function<void(std::string_view key, std::optional<std::string_view> value)>;
   void observe(write_observer fn) { observer_ = std::move(fn); }
 
-  // A synchronous, fsync'd write; the group committer is the only regular caller.
+  // A synchronous, fsync'd write; the group committer is the only regular caller. Both
+  // writes throw write_refused (write_gate.hpp) while the store refuses writes and
+  // std::runtime_error on other failures; neither checks the free-space reserve, which
+  // the committer applies to the actors' writes (the small bookkeeping written here
+  // directly, such as the id reservation, may use it).
   void write_durable(rocksdb::WriteBatch& batch);
   // Without fsync: for bookkeeping whose loss only causes a harmless redo (outbox cleanup).
   void write_buffered(rocksdb::WriteBatch& batch);
+
+  // Whether writes are taken, the free space and its reserve.
+  write_gate& gate() { return *gate_; }
 
   // A consistent view of the store as it is now (a RocksDB snapshot), read in chunks: what
   // a cluster primary sends a learner whose missing log entries were compacted away.
@@ -116,8 +126,11 @@ class store {
 
  private:
   // A quarter of the read cache's memory holds list heads, the rest records and edges.
-  store(rocksdb::DB* db, std::size_t read_cache_bytes)
-      : db_(db), cache_(read_cache_bytes - read_cache_bytes / 4), heads_(read_cache_bytes / 4) {}
+  store(std::unique_ptr<write_gate> gate, rocksdb::DB* db, std::size_t read_cache_bytes)
+      : gate_(std::move(gate)),
+        db_(db),
+        cache_(read_cache_bytes - read_cache_bytes / 4),
+        heads_(read_cache_bytes / 4) {}
   // The head of the list with owner prefix `prefix`: from the cache, else read and cached.
   std::string head(std::string_view prefix) const;
   std::optional<std::string> read(std::string_view key) const;
@@ -127,6 +140,7 @@ class store {
                    std::vector<bool>& present) const;
   void write(const rocksdb::WriteOptions& options, rocksdb::WriteBatch& batch);
   friend class range;
+  std::unique_ptr<write_gate> gate_;  // declared before db_: destroyed after it
   std::unique_ptr<rocksdb::DB> db_;
   mutable read_cache cache_;
   mutable read_cache heads_;  // list heads under their owner prefix (keys.hpp: head_cached_prefix)
