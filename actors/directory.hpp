@@ -37,13 +37,21 @@ struct room_key_hash {
 template <class Key, class Handle, class Hash = std::hash<Key>>
 class activations {
  public:
+  // An activation that stops for any reason (a failed write makes it quit: its memory is
+  // ahead of storage; an exception ends it) leaves the table, so that the next message
+  // activates a fresh one instead of meeting the dead one ever after.
   template <class Spawn>
   Handle find_or_spawn(std::mutex& m, const Key& key, Spawn spawn) {
-    std::lock_guard lock(m);
-    auto it = table_.find(key);
-    if (it != table_.end()) return it->second;
-    auto handle = spawn();
-    table_.emplace(key, handle);
+    Handle handle;
+    {
+      std::lock_guard lock(m);
+      auto it = table_.find(key);
+      if (it != table_.end()) return it->second;
+      handle = spawn();
+      table_.emplace(key, handle);
+    }
+    // Outside the lock: on an actor that already stopped the functor runs at once.
+    handle->attach_functor([this, &m, key, addr = handle.address()] { retire(m, key, addr); });
     return handle;
   }
   // Forgets the entry if it still is `self`.
