@@ -35,12 +35,12 @@ caf::typed_response_promise<caf::ok_atom> append(self_ptr self, context& ctx, us
   batch.Put(storage::keys::chat_message(room.low, room.high, time, message.id).str(), storage::encode(message));
   batch.Put(storage::keys::chat_room(room.low, room.high).str(), storage::encode(room));
   persist(self, ctx, self->state.log, storage::keys::chat_partition(room.low, room.high), std::move(batch),
-          [self, rp](bool durable) mutable {
+          [self, &ctx, rp](bool durable) mutable {
             if (durable) {
               rp.deliver(caf::ok_atom::value);
               return;
             }
-            rp.deliver(write_failed());
+            rp.deliver(write_failed(ctx));
             self->quit(caf::exit_reason::user_shutdown);  // memory is ahead of storage: reload
           });
   return rp;

@@ -12,6 +12,13 @@ caf::error to_caf(const error& e) {
   return caf::error(static_cast<std::uint8_t>(e.code), reel_category, caf::make_message(e.message));
 }
 
+caf::error write_failed(const context& ctx) {
+  auto why = ctx.db.gate().refusal();
+  if (why == errc::storage_full)
+    return caf_error(why, "the data disk is full: writes are refused until space is freed");
+  return caf_error(errc::unavailable, "the write could not be committed; retry");
+}
+
 error from_caf(const caf::error& e) {
   if (e.category() == reel_category) {
     std::string message;

@@ -88,7 +88,7 @@ void commit(self_ptr self, context& ctx, storage::partition_id shard, rocksdb::W
   }
   persist(self, ctx, self->state.log, shard, std::move(batch), [self, &ctx, shard, overfull, rp](bool durable) mutable {
     if (!durable) {
-      rp.deliver(write_failed());
+      rp.deliver(write_failed(ctx));
       self->quit(caf::exit_reason::user_shutdown);
       return;
     }

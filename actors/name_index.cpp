@@ -40,7 +40,7 @@ caf::typed_response_promise<user_id> claim(self_ptr self, context& ctx, storage:
   persist(self, ctx, st.log, shard, std::move(batch), [self, &ctx, rp, shard, id, encoded](bool durable) mutable {
     if (self->state.log.idle()) self->state.pending.clear();
     if (!durable) {
-      rp.deliver(write_failed());
+      rp.deliver(write_failed(ctx));
       self->quit(caf::exit_reason::user_shutdown);
       return;
     }

@@ -9,7 +9,7 @@
 namespace reel::actors {
 
 node::impl::impl(const node_options& o) : options(o) {
-  db = storage::store::open(o.data_dir / "db", o.cfg.read_cache_mb << 20);
+  db = storage::store::open(o.data_dir / "db", o.cfg.read_cache_mb << 20, o.cfg.min_free_bytes);
   // A cluster node's replicator keeps each partition's applied index itself.
   commits = std::make_unique<storage::committer>(*db, !o.cluster);
   std::uint64_t storage_id = 0;
@@ -163,6 +163,17 @@ bool node::ready() const {
   if (impl_->replicated()) return impl_->cluster.replicator->can_read_all();
   return impl_->relay.replayed.load() && impl_->fanout.replayed.load();
 }
+
+errc node::admit_write() {
+  // A cluster's writes may go to other nodes' disks: each partition's write path answers.
+  if (impl_->replicated()) return errc::ok;
+  auto& gate = impl_->db->gate();
+  auto why = gate.refusal();
+  if (why == errc::storage_full) gate.space().refused(1);
+  return why;
+}
+
+bool node::room_for(std::uint64_t bytes) { return impl_->db->gate().space().admit(bytes); }
 
 std::string node::token_secret(const std::string& local) {
   if (!impl_->replicated()) return local;

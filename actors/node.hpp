@@ -47,6 +47,13 @@ class node {
   // The secret that signs login tokens: `local` on a single node; on a cluster the one every
   // node shares (the first node to start stores its own).
   std::string token_secret(const std::string& local);
+  // Whether a write may go ahead: errc::ok, or why it is refused right now (the data disk
+  // is full: errc::storage_full, counted as a refused write). The edge asks before doing
+  // any work. A cluster node answers errc::ok: its partitions' writes decide for themselves.
+  errc admit_write();
+  // Whether `bytes` of media may be written and leave the free-space reserve; counts a
+  // refused write when not.
+  bool room_for(std::uint64_t bytes);
   // Prometheus text for /metrics.
   std::string metrics() const;
   // Cluster mode: the partitions as this node sees them (JSON), for the status command.

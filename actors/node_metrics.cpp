@@ -126,6 +126,22 @@ std::string node::metrics() const {
          "memory held by cached list heads (estimate; per-thread copies not counted)", heads.bytes);
   metric("reel_rocksdb_estimated_keys", "gauge", "RocksDB estimate of live keys",
          impl_->db->property("rocksdb.estimate-num-keys"));
+  auto& gate = impl_->db->gate();
+  metric("reel_storage_refusing_writes", "gauge",
+         "1 while writes are refused: free space under the reserve, or RocksDB stopped after a write error",
+         gate.refusal() == errc::ok ? 0 : 1);
+  metric("reel_storage_writes_refused_total", "counter",
+         "writes (actor batches, media uploads) refused because the data disk is full", gate.space().refused_writes());
+  metric("reel_storage_free_bytes", "gauge", "free space of the data disk this process may use (last reading)",
+         gate.space().usable());
+  metric("reel_storage_reserve_bytes", "gauge", "free space writes must leave (--min-free-bytes)",
+         gate.space().reserve());
+  metric("reel_storage_rocksdb_stopped", "gauge", "1 while RocksDB refuses writes after a write error",
+         gate.stopped() ? 1 : 0);
+  metric("reel_storage_background_errors_total", "counter", "write errors RocksDB reported (flush, WAL, compaction)",
+         gate.background_errors());
+  metric("reel_storage_resumes_total", "counter", "times writes were resumed after RocksDB stopped them",
+         gate.recoveries());
   if (impl_->replicated()) cluster_metrics(out, impl_->cluster);
   return out;
 }

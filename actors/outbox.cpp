@@ -62,10 +62,16 @@ class deletions {
   }
   void write(context& ctx) {
     for (auto& [partition, batch] : batches_) {
-      if (replicated_)
+      if (replicated_) {
         ctx.commits.submit(partition, std::move(batch), [](bool) {});
-      else
+        continue;
+      }
+      try {
         ctx.db.write_buffered(batch);
+      } catch (const std::exception&) {
+        // Refused (a full disk) or failed: the entries stay and are delivered again after a
+        // restart, which their targets ignore. Never let it stop the relay.
+      }
     }
   }
 

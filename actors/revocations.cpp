@@ -22,7 +22,13 @@ void revocation_list::load(storage::store& db, millis now, bool delete_expired) 
       expired.Delete(rocksdb::Slice(key.data(), key.size()));
     return true;
   });
-  if (delete_expired && expired.Count() > 0) db.write_buffered(expired);
+  // Cleanup only: on a full disk the expired entries stay until a later start removes them.
+  if (delete_expired && expired.Count() > 0) {
+    try {
+      db.write_buffered(expired);
+    } catch (const std::exception&) {
+    }
+  }
   look_again_at_double();
 }
 

@@ -47,9 +47,6 @@ error from_caf(const caf::error& e);
 inline caf::error caf_error(errc code, std::string message = {}) {
   return to_caf(make_error(code, std::move(message)));
 }
-// A write that could not be made durable (single node) or visible on every replica of its
-// partition (cluster: the primary changed or lost its lease): the client may retry.
-inline caf::error write_failed() { return caf_error(errc::unavailable, "the write could not be committed; retry"); }
 
 class directory;
 class celebrity_set;
@@ -76,6 +73,12 @@ struct context {
   // Counts a register/login attempt from a client address here; false over the limit.
   std::function<bool(const std::string& client)> admit;
 };
+
+// A write that could not be made durable (single node) or visible on every replica of its
+// partition (cluster: the primary changed or lost its lease): the client may retry. While
+// this node's store refuses writes (a full disk: storage/write_gate.hpp) that is the
+// reason given; it is read when the failure is answered, a moment after the write failed.
+caf::error write_failed(const context& ctx);
 
 // Bookkeeping of one entity actor's writes: each batch gets a sequence number; the commit
 // thread reports durability with (durable_atom, seq, ok) and the continuations run then,

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 
 namespace reel::actors {
 
@@ -17,6 +18,9 @@ struct settings {
   std::size_t backfill_videos = 30;              // a new follow copies this many recent works
   std::size_t fanout_page = 4096;                // followers read per fan-out step
   std::size_t read_cache_mb = 256;               // records and edges kept in memory for point reads
+  // Free space writes leave on the data disk (storage/free_space.hpp); nullopt: 1% of the
+  // disk, at most 256 MiB; 0: none.
+  std::optional<std::uint64_t> min_free_bytes;
 };
 
 }  // namespace reel::actors

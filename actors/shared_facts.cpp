@@ -22,14 +22,15 @@ using ok_promise = caf::typed_response_promise<caf::ok_atom>;
 
 ok_promise write(self_ptr self, context& ctx, rocksdb::WriteBatch batch) {
   auto rp = self->make_response_promise<caf::ok_atom>();
-  persist(self, ctx, self->state.log, storage::shared_partition, std::move(batch), [self, rp](bool durable) mutable {
-    if (durable) {
-      rp.deliver(caf::ok_atom::value);
-      return;
-    }
-    rp.deliver(write_failed());
-    self->quit(caf::exit_reason::user_shutdown);
-  });
+  persist(self, ctx, self->state.log, storage::shared_partition, std::move(batch),
+          [self, &ctx, rp](bool durable) mutable {
+            if (durable) {
+              rp.deliver(caf::ok_atom::value);
+              return;
+            }
+            rp.deliver(write_failed(ctx));
+            self->quit(caf::exit_reason::user_shutdown);
+          });
   return rp;
 }
 

@@ -41,12 +41,12 @@ ok_promise apply(user_self self, context& ctx, const std::vector<std::string>& e
     changed = changed || *staged;
   }
   if (!changed) {
-    self->state.log.after_pending(reply_when_durable(self, rp));
+    self->state.log.after_pending(reply_when_durable(self, ctx, rp));
     return rp;
   }
   auto& st = self->state;
   batch.Put(storage::keys::user(st.id).str(), storage::encode(*st.record));
-  persist(self, ctx, st.log, storage::partition_of(st.id), std::move(batch), reply_when_durable(self, rp));
+  persist(self, ctx, st.log, storage::partition_of(st.id), std::move(batch), reply_when_durable(self, ctx, rp));
   return rp;
 }
 
@@ -82,10 +82,11 @@ user_actor::behavior_type user_behavior(user_self self, context* ctx, user_id id
 
 }  // namespace
 
-write_log::continuation on_durable(user_self self, std::function<void()> then, std::function<void(caf::error)> fail) {
-  return [self, then = std::move(then), fail = std::move(fail)](bool durable) {
+write_log::continuation on_durable(user_self self, const context& ctx, std::function<void()> then,
+                                   std::function<void(caf::error)> fail) {
+  return [self, &ctx, then = std::move(then), fail = std::move(fail)](bool durable) {
     if (!durable) {
-      fail(write_failed());
+      fail(write_failed(ctx));
       self->quit(caf::exit_reason::user_shutdown);
       return;
     }
@@ -100,9 +101,9 @@ write_log::continuation on_durable(user_self self, std::function<void()> then, s
   };
 }
 
-write_log::continuation reply_when_durable(user_self self, ok_promise rp) {
+write_log::continuation reply_when_durable(user_self self, const context& ctx, ok_promise rp) {
   return on_durable(
-      self, [rp]() mutable { rp.deliver(caf::ok_atom::value); }, [rp](caf::error e) mutable { rp.deliver(e); });
+      self, ctx, [rp]() mutable { rp.deliver(caf::ok_atom::value); }, [rp](caf::error e) mutable { rp.deliver(e); });
 }
 
 void persist_with_effect(user_self self, context& ctx, rocksdb::WriteBatch batch, storage::outbox_entry effect,
@@ -114,7 +115,7 @@ void persist_with_effect(user_self self, context& ctx, rocksdb::WriteBatch batch
   batch.Put(storage::keys::user(st.id).str(), storage::encode(*st.record));
   persist(self, ctx, st.log, partition, std::move(batch),
           on_durable(
-              self,
+              self, ctx,
               [self, &ctx, partition, encoded, then = std::move(then)] {
                 hand_to_relay(self, ctx, partition, encoded, then);
               },

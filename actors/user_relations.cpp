@@ -44,7 +44,7 @@ ok_promise follow(user_self self, context& ctx, user_id target, bool on) {
   }
   auto before = follow_edge(self, ctx, edge_direction::following, target);
   if (before.has_value() == on) {  // nothing to change; answer once earlier writes are durable
-    st.log.after_pending(reply_when_durable(self, rp));
+    st.log.after_pending(reply_when_durable(self, ctx, rp));
     return rp;
   }
   auto since = cluster::wall_clock();

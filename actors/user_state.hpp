@@ -46,9 +46,10 @@ std::optional<millis> follow_edge(user_self self, context& ctx, edge_direction d
 
 // Continuation for a write: on failure the promise gets an error and the actor stops (its
 // memory is ahead of storage; the next message reloads it); on success `then` runs.
-write_log::continuation on_durable(user_self self, std::function<void()> then, std::function<void(caf::error)> fail);
+write_log::continuation on_durable(user_self self, const context& ctx, std::function<void()> then,
+                                   std::function<void(caf::error)> fail);
 // The common case: deliver ok_atom to `rp` once durable.
-write_log::continuation reply_when_durable(user_self self, ok_promise rp);
+write_log::continuation reply_when_durable(user_self self, const context& ctx, ok_promise rp);
 
 // Writes the record with `batch` and adds an outbox entry for `effect`; once durable and
 // applied by its target (or timed out: it stays in the outbox), `then` runs.

@@ -66,7 +66,7 @@ caf::typed_response_promise<video_id> publish(user_self self, context& ctx, std:
   batch.Put(storage::keys::fanout_job(video.id).str(), storage::encode(job));
   batch.Put(storage::keys::user(st.id).str(), storage::encode(*st.record));
   auto on_done = on_durable(
-      self,
+      self, ctx,
       [self, &ctx, rp, job]() mutable {
         // The publish is durable (and in the recent timeline: node.cpp's store observer);
         // fan-out continues on its own and resumes after a crash.
@@ -87,7 +87,7 @@ ok_promise like(user_self self, context& ctx, video_id video, bool on) {
   }
   auto before = favorite_edge(self, ctx, video);
   if (before.has_value() == on) {  // idempotent: answer once earlier writes are durable
-    st.log.after_pending(reply_when_durable(self, rp));
+    st.log.after_pending(reply_when_durable(self, ctx, rp));
     return rp;
   }
   auto since = cluster::wall_clock();

@@ -30,11 +30,12 @@ bool liked_by(self_ptr self, context& ctx, user_id user) {
 }
 
 template <class Promise>
-write_log::continuation when_durable(self_ptr self, Promise rp, std::function<void(Promise&)> then) {
-  return [self, rp, then](bool durable) mutable {
+write_log::continuation when_durable(self_ptr self, const context& ctx, Promise rp,
+                                     std::function<void(Promise&)> then) {
+  return [self, &ctx, rp, then](bool durable) mutable {
     if (self->state.log.idle()) self->state.likers.clear();
     if (durable) return then(rp);
-    rp.deliver(write_failed());
+    rp.deliver(write_failed(ctx));
     self->quit(caf::exit_reason::user_shutdown);  // memory is ahead of storage: reload
   };
 }
@@ -55,7 +56,7 @@ caf::typed_response_promise<comment_id, millis> add_comment(self_ptr self, conte
   batch.Put(storage::keys::video(st.id).str(), storage::encode(*st.record));
   using promise = decltype(rp);
   persist(self, ctx, st.log, storage::partition_of(st.id), std::move(batch),
-          when_durable<promise>(self, rp, [id = c.id, at = c.created](promise& rp) { rp.deliver(id, at); }));
+          when_durable<promise>(self, ctx, rp, [id = c.id, at = c.created](promise& rp) { rp.deliver(id, at); }));
   return rp;
 }
 
@@ -83,7 +84,7 @@ caf::typed_response_promise<caf::ok_atom> delete_comment(self_ptr self, context&
   batch.Put(storage::keys::video(st.id).str(), storage::encode(*st.record));
   using promise = decltype(rp);
   persist(self, ctx, st.log, storage::partition_of(st.id), std::move(batch),
-          when_durable<promise>(self, rp, [](promise& rp) { rp.deliver(caf::ok_atom::value); }));
+          when_durable<promise>(self, ctx, rp, [](promise& rp) { rp.deliver(caf::ok_atom::value); }));
   return rp;
 }
 
@@ -106,7 +107,7 @@ caf::typed_response_promise<caf::ok_atom> apply(self_ptr self, context& ctx, con
   auto rp = self->make_response_promise<caf::ok_atom>();
   auto& st = self->state;
   using promise = decltype(rp);
-  auto reply = when_durable<promise>(self, rp, [](promise& rp) { rp.deliver(caf::ok_atom::value); });
+  auto reply = when_durable<promise>(self, ctx, rp, [](promise& rp) { rp.deliver(caf::ok_atom::value); });
   rocksdb::WriteBatch batch;
   bool changed = false;
   for (const auto& bytes : effects) {
@@ -131,7 +132,7 @@ caf::typed_response_promise<caf::ok_atom> apply(self_ptr self, context& ctx, con
   batch.Put(storage::keys::outbox(partition, report.op).str(), encoded);
   batch.Put(storage::keys::video(st.id).str(), storage::encode(*st.record));
   persist(self, ctx, st.log, partition, std::move(batch),
-          when_durable<promise>(self, rp, [self, &ctx, partition, encoded](promise& rp) {
+          when_durable<promise>(self, ctx, rp, [self, &ctx, partition, encoded](promise& rp) {
             hand_to_relay(self, ctx, partition, encoded, [rp]() mutable { rp.deliver(caf::ok_atom::value); });
           }));
   return rp;

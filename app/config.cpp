@@ -85,6 +85,15 @@ std::optional<int> parse(int argc, char** argv, config& c) {
       ->capture_default_str();
   cli.add_option("--gateway-actors", c.actors.gateway_actors, "edge actors turning writes into actor messages")
       ->capture_default_str();
+  std::string min_free_bytes = "auto";
+  cli.add_option("--min-free-bytes", min_free_bytes,
+                 "free space writes leave on the data disk; below it they are refused with 'storage full' (507), "
+                 "reads go on (auto: 1% of the disk, at most 256 MiB; 0: none)")
+      ->capture_default_str()
+      ->check([](const std::string& v) {
+        bool digits = !v.empty() && v.size() <= 19 && v.find_first_not_of("0123456789") == std::string::npos;
+        return v == "auto" || digits ? std::string() : std::string("must be a number of bytes or 'auto'");
+      });
   cli.add_option("--debug-clock-offset-ms", c.debug_clock_offset_ms, "shift the wall clock (tests: clock set back)")
       ->group("Testing");
   // Cluster mode (README: "Running a cluster").
@@ -133,6 +142,7 @@ std::optional<int> parse(int argc, char** argv, config& c) {
   c.actors.idle_passivation = std::chrono::milliseconds(idle_ms);
   c.actors.request_timeout = std::chrono::milliseconds(timeout_ms);
   c.actors.max_message_bytes = c.edge.max_message_bytes;
+  if (min_free_bytes != "auto") c.actors.min_free_bytes = std::stoull(min_free_bytes);
   c.edge.token_ttl = std::chrono::seconds(token_ttl_s);
   conn.idle_timeout = std::chrono::seconds(idle_conn_s);
   conn.head_timeout = std::chrono::milliseconds(head_timeout_ms);

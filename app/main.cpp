@@ -43,6 +43,8 @@ int run(const reel::app::config& cfg) {
     return limiter.allow(client, std::chrono::steady_clock::now());
   };
   reel::actors::node node({cfg.data_dir, cfg.actors, cfg.cluster, media_store, admit});
+  // New videos leave the same free-space reserve as the store's writes.
+  media.check_room([&node](std::uint64_t bytes) { return node.room_for(bytes); });
   // A cluster's nodes check each other's tokens: they share one secret (the first node's).
   auto local_key = reel::http::token_keys::load_or_create(cfg.data_dir / "token.key");
   auto keys = reel::http::token_keys::from_bytes(node.token_secret(local_key.bytes()));
@@ -58,7 +60,8 @@ int run(const reel::app::config& cfg) {
                         .cfg = cfg.edge,
                         .ready = [&node] { return node.ready(); },
                         .node_metrics = [&node] { return node.metrics(); },
-                        .cluster_status = [&node] { return node.cluster_status(); }};
+                        .cluster_status = [&node] { return node.cluster_status(); },
+                        .admit_write = [&node] { return node.admit_write(); }};
   // Uploads are written here as they arrive (unlinked files: nothing to clean up).
   auto server_options = cfg.server;
   server_options.connection.spool_dir = (cfg.data_dir / "spool").string();

@@ -47,8 +47,17 @@ void id_generator::reserve_beyond(std::int64_t ms) {
   std::int64_t until = ms + reserve_window_ms;
   rocksdb::WriteBatch batch;
   batch.Put(storage::keys::id_reservation().str(), storage::encode_id_reservation(millis(until + epoch_ms)));
-  db_.write_durable(batch);
-  reserved_until_ = until;
+  try {
+    db_.write_durable(batch);
+    reserved_until_ = until;
+  } catch (const storage::write_refused&) {
+    // The store refuses writes (the disk is full), so it refuses the write this id is for
+    // as well: the id is handed out rather than thrown into the actor that asked (which would
+    // stop it, and its client would hear "unavailable" instead of "storage full"). The next
+    // id reserves again, and a reservation covers every id issued before it. Left open: a
+    // write holding such an id that was queued while writes resumed, then a crash before
+    // the next reservation, then a clock set back behind that id.
+  }
 }
 
 }  // namespace reel::cluster

@@ -6,7 +6,9 @@
 // back, and it borrows the next millisecond when 256 ids were taken in one. Restarts are
 // covered by a durable reservation: the generator first writes "ids up to time T may have
 // been issued" (T = now + reserve window) and hands out ids only below T; after a restart
-// it starts above the stored T.
+// it starts above the stored T. While the store refuses writes (a full disk) the
+// reservation cannot be written: ids then go on above T (id_generator.cpp says why that is
+// safe enough) and every next id tries to reserve again.
 #pragma once
 
 #include <cstdint>

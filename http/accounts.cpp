@@ -68,6 +68,7 @@ void with_credentials(edge& e, const request& r, const responder_ptr& out,
 
 void handle_register(edge& e, const request& r, responder_ptr out) {
   with_credentials(e, r, out, [&e, out](std::string name, std::string password) {
+    if (auto refused = refused_write(e)) return fail_login(out, *refused);
     bool queued = e.passwords.hash(std::move(password), [&e, out, name](std::optional<std::string> hash) {
       if (!hash) return fail_login(out, make_error(errc::internal, "password hashing failed"));
       e.api.register_user(name, std::move(*hash), [&e, out](outcome<user_id> id) {
@@ -111,6 +112,7 @@ void handle_user(edge& e, const request& r, responder_ptr out) {
 void handle_logout(edge& e, const request& r, responder_ptr out) {
   auto claims = authenticate(e, r);
   if (!claims) return send_error(out, claims.err());
+  if (auto refused = refused_write(e)) return send_error(out, *refused);
   e.api.revoke_token(claims->token_id, millis(claims->expires_ms),
                      render_to<success>(out, [](success) { return json::success(); }));
 }

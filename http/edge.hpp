@@ -91,6 +91,9 @@ struct edge {
   std::function<bool()> ready;
   std::function<std::string()> node_metrics;
   std::function<std::string()> cluster_status;  // JSON; "{}" on a single node
+  // Whether a write may go ahead: errc::ok, or why this node refuses writes right now
+  // (errc::storage_full: the data disk is full); counts the refusal (actors::node::admit_write).
+  std::function<errc()> admit_write = [] { return errc::ok; };
   http_probe probe;
   std::atomic<bool> draining{false};  // shutting down: new requests are refused
   std::atomic<int> in_flight{0};      // requests not yet answered

@@ -41,6 +41,17 @@ void handle_readyz(edge& e, const request& r, responder_ptr out);
 void handle_metrics(edge& e, const request& r, responder_ptr out);
 void handle_cluster(edge& e, const request& r, responder_ptr out);
 
+// A write this node cannot take now (the data disk is full), answered before any work is
+// spent on it (Argon2, FFmpeg, actor messages); the write path would refuse it as well.
+// Handlers ask after checking the request, so a bad one still hears what is wrong with it.
+inline std::optional<error> refused_write(const edge& e) {
+  auto why = e.admit_write();
+  if (why == errc::ok) return std::nullopt;
+  if (why == errc::storage_full)
+    return make_error(why, "the data disk is full: writes are refused until space is freed");
+  return make_error(why, "writes are refused for now; retry");
+}
+
 // A service reply that renders its value with `render` on success.
 template <class T, class Render>
 reply<T> render_to(responder_ptr out, Render render) {

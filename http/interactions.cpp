@@ -10,6 +10,7 @@ void handle_favorite_action(edge& e, const request& r, responder_ptr out) {
   if (!video) return send_error(out, video.err());
   auto like = action_arg(r, "like", "unlike");
   if (!like) return send_error(out, like.err());
+  if (auto refused = refused_write(e)) return send_error(out, *refused);
   e.api.favorite(user_id(claims->user_id), video.value(), like.value(),
                  render_to<success>(out, [](success) { return json::success(); }));
 }
@@ -33,12 +34,14 @@ void handle_comment_action(edge& e, const request& r, responder_ptr out) {
   if (add.value()) {
     auto text = bounded_text_arg(r, "comment_text", 1, e.cfg.max_comment_bytes);
     if (!text) return send_error(out, text.err());
+    if (auto refused = refused_write(e)) return send_error(out, *refused);
     return e.api.add_comment(
         user, video.value(), std::move(text.value()),
         render_to<comment_view>(out, [&e](const comment_view& c) { return json::comment(c, e.cfg.public_url); }));
   }
   auto comment = comment_arg(r, "comment_id");
   if (!comment) return send_error(out, comment.err());
+  if (auto refused = refused_write(e)) return send_error(out, *refused);
   e.api.delete_comment(user, video.value(), comment.value(),
                        render_to<success>(out, [](success) { return json::success(); }));
 }

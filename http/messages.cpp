@@ -13,6 +13,7 @@ void handle_message_action(edge& e, const request& r, responder_ptr out) {
   if (action.value() != 1) return send_error(out, make_error(errc::bad_parameter, "action_type must be 1 (send)"));
   auto content = bounded_text_arg(r, "content", 1, e.cfg.max_message_bytes);
   if (!content) return send_error(out, content.err());
+  if (auto refused = refused_write(e)) return send_error(out, *refused);
   e.api.send_message(user_id(claims->user_id), to.value(), std::move(content.value()),
                      render_to<success>(out, [](success) { return json::success(); }));
 }

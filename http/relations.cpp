@@ -24,6 +24,7 @@ void handle_relation_action(edge& e, const request& r, responder_ptr out) {
   if (!target) return send_error(out, target.err());
   auto follow = action_arg(r, "follow", "unfollow");
   if (!follow) return send_error(out, follow.err());
+  if (auto refused = refused_write(e)) return send_error(out, *refused);
   e.api.follow(user_id(claims->user_id), target.value(), follow.value() ? follow_action::follow : follow_action::unfollow,
                render_to<success>(out, [](success) { return json::success(); }));
 }

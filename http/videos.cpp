@@ -9,7 +9,14 @@ namespace reel::http {
 namespace {
 
 error media_failure(const media::media_error& e) {
-  return make_error(e.kind == media::failure::io ? errc::internal : errc::unsupported_media, e.message);
+  switch (e.kind) {
+    case media::failure::io:
+      return make_error(errc::internal, e.message);
+    case media::failure::no_space:
+      return make_error(errc::storage_full, e.message);
+    default:
+      return make_error(errc::unsupported_media, e.message);
+  }
 }
 
 // The feed cursor: absent or 0 means now; below 10^12 it is seconds (API.md).
@@ -75,6 +82,7 @@ void handle_publish(edge& e, const request& r, responder_ptr out) {
   }
   if (file->data.size() > e.cfg.max_upload_bytes)
     return send_error(out, make_error(errc::too_large, "video is larger than the configured limit"));
+  if (auto refused = refused_write(e)) return send_error(out, *refused);
   // Off the reactor: the upload pool hashes the bytes; bytes stored before publish at once,
   // new ones go on to the media pool for FFmpeg. The body stays alive through the shared
   // pointer that `data` views.

@@ -13,11 +13,13 @@ namespace reel::media {
 
 namespace {
 
-// Closes a descriptor on scope exit.
+// Closes a descriptor on scope exit, keeping errno: it tells callers why a step failed.
 struct fd_guard {
   int fd;
   ~fd_guard() {
+    int saved = errno;
     if (fd >= 0) ::close(fd);
+    errno = saved;
   }
 };
 
@@ -30,6 +32,7 @@ bool write_all(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
     ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
+    if (n == 0) errno = EIO;
     if (n <= 0) return false;
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }
@@ -47,9 +50,12 @@ bool write_and_sync(const std::filesystem::path& tmp, std::string_view bytes) {
   fd_guard f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
   if (f.fd < 0) return false;
   bool ok = write_all(f.fd, bytes) && ::fsync(f.fd) == 0;
+  int failure = errno;
   int fd = f.fd;
   f.fd = -1;
-  return ::close(fd) == 0 && ok;  // close can report a deferred write error
+  if (::close(fd) != 0) return false;  // close can report a deferred write error
+  errno = failure;
+  return ok;
 }
 
 }  // namespace
@@ -65,7 +71,9 @@ bool sync_and_rename(const std::filesystem::path& from, const std::filesystem::p
 bool write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
   auto tmp = temporary_name(path);
   if (!write_and_sync(tmp, bytes) || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    int failure = errno;
     ::unlink(tmp.c_str());
+    errno = failure;
     return false;
   }
   return fsync_directory(path.parent_path());

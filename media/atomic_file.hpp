@@ -11,7 +11,8 @@ namespace reel::media {
 // Writes `bytes` to a unique temporary name in `path`'s directory, fsyncs it, renames it to
 // `path` (atomically replacing any file there) and fsyncs the directory so the rename
 // survives a crash. Concurrent writers of the same path each use their own temporary file;
-// the last rename wins. False on any error (the temporary file is removed).
+// the last rename wins. False on any error (the temporary file is removed); errno then says
+// why, as it does for the other functions here (ENOSPC: the disk is full).
 bool write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
 
 // Creates `dir` (one level below an existing parent) if missing and fsyncs the parent so the

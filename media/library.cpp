@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <cerrno>
 #include <fstream>
 #include <system_error>
 
@@ -27,18 +28,27 @@ bool has_size(const fs::path& path, std::uint64_t size) {
   return !ec && actual == size;
 }
 
+// errno after a step that failed (never 0: a failure must not read as success).
+int failure_errno() { return errno != 0 ? errno : EIO; }
+
 // Video, then cover, then metadata: the .json appears only once the other two are durable.
-bool store_files(const fs::path& root, const stored_video& video, std::string_view bytes, std::string_view cover) {
+// 0, or the errno of the step that failed.
+int store_files(const fs::path& root, const stored_video& video, std::string_view bytes, std::string_view cover,
+                const std::string& metadata) {
   std::error_code ec;
   fs::create_directories(root, ec);
-  if (ec || !ensure_directory(shard_of(root, video.hash))) return false;
+  if (ec) return ec.value();
+  if (!ensure_directory(shard_of(root, video.hash))) return failure_errno();
   // A .video without .json is left by a crash after its rename: its name is its content's
   // hash and renames are atomic, so a file of the right size there is these very bytes.
   auto video_file = file_of(root, video.hash, ".video");
-  if (!has_size(video_file, video.bytes) && !write_file_atomically(video_file, bytes)) return false;
-  return write_file_atomically(file_of(root, video.hash, ".jpg"), cover) &&
-         write_file_atomically(file_of(root, video.hash, ".json"), to_json(video));
+  if (!has_size(video_file, video.bytes) && !write_file_atomically(video_file, bytes)) return failure_errno();
+  if (!write_file_atomically(file_of(root, video.hash, ".jpg"), cover)) return failure_errno();
+  if (!write_file_atomically(file_of(root, video.hash, ".json"), metadata)) return failure_errno();
+  return 0;
 }
+
+media_error no_space() { return {failure::no_space, "the data disk is full: the video could not be stored"}; }
 
 }  // namespace
 
@@ -76,8 +86,12 @@ std::variant<stored_video, media_error> library::ingest(std::string_view bytes, 
   if (auto* error = std::get_if<media_error>(&result)) return std::move(*error);
   auto& ok = std::get<validated>(result);
   stored_video video{std::move(hash), std::move(ok.info), bytes.size(), ok.cover_jpeg.size()};
-  if (!store_files(root_, video, bytes, ok.cover_jpeg))
+  auto metadata = to_json(video);
+  if (room_ && !room_(bytes.size() + ok.cover_jpeg.size() + metadata.size())) return no_space();
+  if (int error = store_files(root_, video, bytes, ok.cover_jpeg, metadata)) {
+    if (error == ENOSPC || error == EDQUOT) return no_space();
     return media_error{failure::io, "the video could not be stored; try again later"};
+  }
   return video;
 }
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,7 +42,8 @@ struct stored_video {
   std::uint64_t cover_bytes = 0;
 };
 
-enum class failure { not_a_video, truncated, audio_only, empty, too_long, io };
+// no_space: the data disk is full (ENOSPC, or the free-space reserve would be crossed).
+enum class failure { not_a_video, truncated, audio_only, empty, too_long, io, no_space };
 
 struct media_error {
   failure kind;
@@ -52,6 +54,11 @@ class library {
  public:
   explicit library(std::filesystem::path root);
 
+  // Asked before a new video's files are written, with their size: false when the data disk
+  // must not take them (the store's free-space reserve). Set once, before the first ingest.
+  using room_check = std::function<bool(std::uint64_t bytes)>;
+  void check_room(room_check room) { room_ = std::move(room); }
+
   static std::string content_hash(std::string_view bytes);
 
   // The stored video with this hash if it was validated before.
@@ -59,8 +66,9 @@ class library {
 
   // Validates the bytes with FFmpeg (magic check first, format whitelist, a full packet read
   // that rejects truncated files, duration limit), extracts a representative cover frame,
-  // and stores video, cover and metadata. Blocking and CPU-heavy: call it from a media pool
-  // thread, never from a reactor or actor thread.
+  // and stores video, cover and metadata (failure::no_space when the disk cannot take them).
+  // Blocking and CPU-heavy: call it from a media pool thread, never from a reactor or actor
+  // thread.
   std::variant<stored_video, media_error> ingest(std::string_view bytes, const limits& lim);
 
   std::filesystem::path video_path(const std::string& hash) const;
@@ -81,6 +89,7 @@ class library {
 
  private:
   std::filesystem::path root_;
+  room_check room_;
 };
 
 // True when `hash` is 64 lowercase hex digits (guards paths built from request input).

@@ -196,6 +196,25 @@ TEST_CASE("ingest stores an H.264 video with audio, its cover and metadata") {
   CHECK(files_under(dir.path) == 3);  // no temporary file left behind
 }
 
+TEST_CASE("a new video the data disk has no room for is refused as no_space, and nothing is stored") {
+  const auto& fx = fixtures::get();
+  temp_dir dir("media");
+  library lib(dir.path / "media");
+  std::uint64_t asked = 0;
+  lib.check_room([&asked](std::uint64_t bytes) {
+    asked = bytes;
+    return false;
+  });
+  std::string bytes = fx.bytes("h264_aac.mp4");
+  CHECK(rejected(lib.ingest(bytes, lenient())).kind == failure::no_space);
+  CHECK(asked > bytes.size());  // the video, its cover and its metadata
+  CHECK(files_under(dir.path) == 0);
+  CHECK_FALSE(lib.find(library::content_hash(bytes)));
+
+  lib.check_room([](std::uint64_t) { return true; });
+  CHECK(accepted(lib.ingest(bytes, lenient())).bytes == bytes.size());
+}
+
 TEST_CASE("ingest accepts MPEG-4 Part 2, QuickTime, Matroska, AVI and WebM") {
   const auto& fx = fixtures::get();
   struct expectation {
