@@ -72,13 +72,13 @@ void wait_blocking(pid_t pid, int& status) {
 
 }  // namespace
 
-reeld_process::reeld_process(std::vector<std::string> extra_args) {
+reeld_process::reeld_process(std::vector<std::string> extra_args, std::string data_dir) {
   char dir_template[] = "/tmp/reel-api-XXXXXX";
   if (::mkdtemp(dir_template) == nullptr) throw std::runtime_error(errno_text("mkdtemp"));
   root_dir_ = dir_template;
-  data_dir_ = root_dir_ + "/data";
+  data_dir_ = data_dir.empty() ? root_dir_ + "/data" : std::move(data_dir);
   log_path_ = root_dir_ + "/reeld.log";
-  std::filesystem::create_directory(data_dir_);
+  std::filesystem::create_directories(data_dir_);
   try {
     port_ = pick_free_port();
     spawn(extra_args);

@@ -109,7 +109,9 @@ response raw_exchange(int port, const std::string& request, long timeout_ms = 30
 // Started by the constructor, which returns once GET /ping and GET /readyz answer 200.
 class reeld_process {
  public:
-  explicit reeld_process(std::vector<std::string> extra_args = {});
+  // `data_dir`: use this directory (created if missing, left in place at the end) instead
+  // of a temporary one, e.g. on a file system the test mounted.
+  explicit reeld_process(std::vector<std::string> extra_args = {}, std::string data_dir = {});
   ~reeld_process();
   reeld_process(const reeld_process&) = delete;
   reeld_process& operator=(const reeld_process&) = delete;
