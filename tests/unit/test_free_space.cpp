@@ -63,7 +63,7 @@ TEST_CASE("the default reserve is 1% of the disk, at most 256 MiB") {
   CHECK(configured.reserve() == 7 * MiB);
 }
 
-TEST_CASE("a write is admitted only if it leaves the reserve free; refusals are counted") {
+TEST_CASE("a write is admitted only if it leaves the reserve free, and refusals are counted") {
   fake_disk disk;
   disk.now = space_reading{1024 * MiB, 100 * MiB};
   free_space space(disk.reader(), 64 * MiB, disk.time());
@@ -80,7 +80,7 @@ TEST_CASE("a write is admitted only if it leaves the reserve free; refusals are 
   CHECK(space.below_reserve());
 }
 
-TEST_CASE("statvfs is read at most every 100 ms; bytes written count against the last reading") {
+TEST_CASE("statvfs is read at most every 100 ms, and bytes written count against the last reading") {
   fake_disk disk;
   disk.now = space_reading{1024 * MiB, 100 * MiB};
   free_space space(disk.reader(), 64 * MiB, disk.time());

@@ -103,7 +103,7 @@ void full_and_back(bool empty_memtable) {
 
 }  // namespace
 
-TEST_CASE("a full disk stops writes without aborting; reads go on; writes resume once space returns") {
+TEST_CASE("a full disk stops writes without aborting, reads go on, and writes resume once space returns") {
   full_and_back(false);
 }
 
