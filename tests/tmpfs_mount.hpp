@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
@@ -28,6 +29,7 @@ class tmpfs_mount {
       MESSAGE("skipped: mounting a tmpfs needs root (this test fills a disk of its own)");
       return nullptr;
     }
+    private_mounts();
     std::string dir = "/tmp/reel-tmpfs-XXXXXX";
     REQUIRE(::mkdtemp(dir.data()) != nullptr);
     std::string options = "size=" + std::to_string(bytes) + ",mode=0755";
@@ -83,6 +85,18 @@ class tmpfs_mount {
 
  private:
   explicit tmpfs_mount(std::filesystem::path path) : path_(std::move(path)) {}
+
+  // Moves this process (and the reeld it starts) into a mount namespace of its own, once:
+  // its mounts go away with it, also when it crashes before the destructor runs. Where that
+  // is refused (a process that already runs threads), mounts are made where they are seen
+  // by all, and only the destructor removes them.
+  static void private_mounts() {
+    static const bool own = [] {
+      return ::unshare(CLONE_NEWNS) == 0 && ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0;
+    }();
+    (void)own;
+  }
+
   std::filesystem::path filler() const { return path_ / "filler"; }
   std::filesystem::path path_;
 };
