@@ -88,10 +88,6 @@ class error_listener final : public rocksdb::EventListener {
     if (error->ok()) return;
     health_->errors.fetch_add(1, std::memory_order_relaxed);
     const bool space = space_error(*error);
-    if (reason == rocksdb::BackgroundErrorReason::kCompaction && space) {
-      *error = rocksdb::Status::OK();
-      return;
-    }
     if (reason == rocksdb::BackgroundErrorReason::kMemTable && health_->recovering.load() &&
         error->severity() >= rocksdb::Status::Severity::kFatalError)
       *error = rocksdb::Status(*error, rocksdb::Status::Severity::kHardError);

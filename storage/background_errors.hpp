@@ -49,8 +49,10 @@ struct rocks_health {
 std::shared_ptr<rocksdb::Logger> make_info_log(const std::filesystem::path& dir);
 
 // Records background errors in `health` and takes the recovery out of RocksDB's hands:
-// - a compaction that ran out of space is not an error: nothing of it was installed and
-//   RocksDB compacts again later (it is how RocksDB treats it without paranoid_checks);
+// - a hard error (writes stopped) marks `health` stopped; a soft one does not stop writes:
+//   a compaction that ran out of space is one (nothing of it was installed), and while it
+//   stands RocksDB starts a compaction only with room for its output plus 128 MiB, instead
+//   of filling the disk again every second; it lasts until writes are next resumed;
 // - automatic recovery is turned off (resume_writes does it, when space has returned);
 // - while resume_writes runs, the fatal error of a failed WAL switch is lowered to a hard
 //   one, which Resume may clear: the switch failed before anything was written, and every
