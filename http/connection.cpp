@@ -26,6 +26,14 @@ constexpr std::uint64_t body_progress_bytes = 16 << 10;
 // for this long, so that the client reads the answer before the connection is reset.
 constexpr auto linger_time = std::chrono::seconds(2);
 
+// Why an upload could not be written to the spool (errno of open or write): a full data
+// disk is the client's storage_full (507), like every other write it refuses.
+error spool_failure(int err) {
+  if (err == ENOSPC || err == EDQUOT)
+    return make_error(errc::storage_full, "the data disk is full: the upload cannot be stored");
+  return make_error(errc::internal, std::string("cannot spool the upload: ") + std::strerror(err));
+}
+
 std::string_view reason(int status) {
   switch (status) {
     case 100:
@@ -218,7 +226,7 @@ bool connection::read_head() {
     // Unlinked from the start: nothing is left behind however the request ends.
     body_.spool = ::open(limits_.spool_dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (body_.spool < 0) {
-      reject(make_error(errc::internal, std::string("cannot spool the upload: ") + std::strerror(errno)));
+      reject(spool_failure(errno));
       return false;
     }
   } else if (head_.framing == body_framing::length) {
@@ -250,7 +258,7 @@ bool connection::take_body_bytes(std::string_view bytes) {
     const auto n = ::write(body_.spool, bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      reject(make_error(errc::internal, std::string("cannot spool the upload: ") + std::strerror(errno)));
+      reject(spool_failure(n < 0 ? errno : ENOSPC));  // 0 bytes of a non-empty write: no room
       return false;
     }
     bytes.remove_prefix(static_cast<std::size_t>(n));

@@ -198,6 +198,8 @@ TEST_CASE("with no reserve RocksDB meets ENOSPC itself: no abort, 507, writes re
     if (round == 1) {
       // A new video's files meet ENOSPC in the media library; RocksDB is not touched.
       CHECK(problem_full(api::publish(c, t.author.token, distinct_clips()[8].bytes, "refused: no room")) == "");
+      // An upload over 256 KiB is spooled as it arrives; the spool meets ENOSPC first.
+      CHECK(problem_full(api::publish(c, t.author.token, clips().large_h264.bytes, "refused: no room to spool")) == "");
       CHECK(metric(c, "reel_storage_rocksdb_stopped") == 0);
     }
     // Round 2 follows a restart: the memtable is empty, so the write that meets ENOSPC is the
