@@ -309,7 +309,9 @@ void replicator::on(ev_applied& e, instant now) {
 }
 
 void replicator::on(ev_config& e, instant now) {
-  if (e.p < replicated_partitions && !rebuilding_) slots_[e.p].replica->set_config(e.config, now);
+  if (e.p >= replicated_partitions) return;
+  configs_[e.p] = e.config;
+  if (!rebuilding_) slots_[e.p].replica->set_config(e.config, now);
 }
 
 void replicator::on(ev_authority& e, instant now) {
@@ -350,7 +352,10 @@ void replicator::on(ev_rebuild& e, instant now) {
   if (e.generation != generation_) return;
   build_replicas();
   rebuilding_ = false;
-  for (auto& s : slots_) s.replica->set_authority(authority_, now);
+  for (storage::partition_id p = 0; p < replicated_partitions; ++p) {
+    slots_[p].replica->set_authority(authority_, now);
+    if (configs_[p]) slots_[p].replica->set_config(*configs_[p], now);
+  }
 }
 
 // --- Outputs -----------------------------------------------------------------------------------

@@ -259,6 +259,10 @@ class replicator final : public write_path, public routing {
   std::array<std::set<std::uint16_t>, replicated_partitions> sending_;  // peers being sent a snapshot
   bool rebuilding_ = false;
   replication::instant authority_{0};
+  // The newest configuration heard of each partition: a reincarnation rebuilds the replicas,
+  // and a configuration that arrives meanwhile (the registration reads the whole map right
+  // after it) must reach the rebuilt replica, not be dropped.
+  std::array<std::optional<replication::configuration>, replicated_partitions> configs_;
   std::map<std::uint16_t,
            std::pair<std::vector<replication::append_request>, std::vector<replication::append_response>>>
       outgoing_;

@@ -2,7 +2,8 @@
 // only replica of its partitions (min_replicas 1, so it commits alone): a write is logged,
 // applied with the partition's applied index, and acknowledged; writes submitted together
 // may share a log entry, in submission order; writes from an older term or with keys of
-// another partition are refused; a restart finds the log and the applied index.
+// another partition are refused; a restart finds the log and the applied index; a
+// configuration heard while it rebuilds for a new incarnation is not lost.
 #include <doctest/doctest.h>
 
 #include <future>
@@ -30,11 +31,11 @@ class no_peers final : public cluster::peer_link {
 const member me{node_id(1), 77, 5};
 constexpr storage::partition_id p = 9;
 
-cluster::replication::configuration alone(std::uint64_t epoch) {
+cluster::replication::configuration alone(std::uint64_t epoch, const member& who = me) {
   cluster::replication::configuration c;
   c.epoch = epoch;
-  c.primary = me;
-  c.replicas = {me};
+  c.primary = who;
+  c.replicas = {who};
   c.min_replicas = 1;
   return c;
 }
@@ -161,4 +162,26 @@ TEST_CASE("replicator: after a restart, its log and applied index are where it l
   CHECK(storage::decode_partition_meta(*f.db->get(storage::keys::partition_meta(p))) == 7u);
   CHECK(f.write(user_key(6), f.r->term(p)));
   for (std::uint64_t n = 1; n <= 6; ++n) CHECK(f.db->contains(user_key(n)));
+}
+
+// A registration reincarnates the replicator (it rebuilds its replicas once the old
+// incarnation's writes are durable) and reads the whole partition map right after: a
+// configuration heard before the rebuild ended used to be dropped, and the partition stayed
+// without one until the controller changed it (a cluster test's start hung on it in CI).
+TEST_CASE("replicator: a configuration heard while it rebuilds for a new incarnation reaches the new replica") {
+  fixture f;
+  f.start(1);
+  // Hold the committer, so that the rebuild (which waits for it) cannot end before the
+  // configuration is handled.
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  f.commits.submit(p, rocksdb::WriteBatch(), [released](bool) { released.wait(); });
+  const member next{node_id(1), 78, 5};
+  f.r->reincarnate(next);
+  f.r->set_config(p, alone(2, next));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the loop handles both meanwhile
+  release.set_value();
+  CHECK(f.serving());
+  CHECK(f.r->self().incarnation == next.incarnation);
+  CHECK(f.write(user_key(1), f.r->term(p)));
 }
