@@ -67,7 +67,8 @@ void check_percent(std::string_view s) {
 }
 
 void check_urlencoded(std::string_view text) {
-  const auto pairs = parse_urlencoded(text);
+  bool too_many = false;
+  const auto pairs = parse_urlencoded(text, too_many);
   std::size_t segments = 0;
   for (std::size_t from = 0; from <= text.size();) {
     auto amp = text.find('&', from);
@@ -75,7 +76,10 @@ void check_urlencoded(std::string_view text) {
     if (amp > from) ++segments;
     from = amp + 1;
   }
-  FUZZ_CHECK(pairs.size() == segments);
+  // At most max_form_fields pairs are read, and more are reported, never dropped silently.
+  FUZZ_CHECK(too_many == (segments > max_form_fields));
+  FUZZ_CHECK(pairs.size() == std::min(segments, max_form_fields));
+  FUZZ_CHECK(parse_urlencoded(text) == pairs);
   std::string again;
   for (const auto& [key, value] : pairs)
     again += (again.empty() ? "" : "&") + escape_all(key) + "=" + escape_all(value);
