@@ -7,6 +7,15 @@
 // reeld's samples over four 10k-follower jobs; ~40 ms of the thread's CPU writing one job's
 // 20k records). This list is the same structure, compiled without them.
 //
+// An insert starts where it is likely to land instead of at the top: from where the last
+// insert of the key's owner went (the key's first 11 bytes: partition, table, owner id; a
+// partition's log entries are one owner), when that is a few nodes away on each of the new
+// node's levels; else from the previous insert when the new key follows it (a sorted
+// commit group); else from the top. In a cluster under publish load a commit group is a few
+// dozen keys all over the list, and each level of a search from the top costs a node no cache
+// holds: 97% of the insert's time was that load, ~5 µs an insert (perf), ~30 comparisons
+// where the owner's finger takes 2-4.
+//
 // Like RocksDB's, it takes one writer at a time (RocksDB serialises memtable inserts when
 // allow_concurrent_memtable_write is off, which store::open sets) and any number of readers
 // without locks: a node is fully written before a release store links it, and readers follow
