@@ -10,6 +10,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 
@@ -37,6 +38,16 @@ struct room_key_hash {
 template <class Key, class Handle, class Hash = std::hash<Key>>
 class activations {
  public:
+  activations() = default;
+  activations(const activations&) = delete;
+  activations& operator=(const activations&) = delete;
+  // An actor may end after the directory (its exit functors run as CAF cleans it up, after
+  // await_all_actors_done has counted it): from then on they find `life_` over and do nothing.
+  ~activations() {
+    std::lock_guard lock(life_->mutex);
+    life_->over = true;
+  }
+
   // An activation that stops for any reason (a failed write makes it quit: its memory is
   // ahead of storage; an exception ends it) leaves the table, so that the next message
   // activates a fresh one instead of meeting the dead one ever after.
@@ -51,7 +62,10 @@ class activations {
       table_.emplace(key, handle);
     }
     // Outside the lock: on an actor that already stopped the functor runs at once.
-    handle->attach_functor([this, &m, key, addr = handle.address()] { retire(m, key, addr); });
+    handle->attach_functor([life = life_, this, &m, key, addr = handle.address()] {
+      std::lock_guard alive(life->mutex);
+      if (!life->over) retire(m, key, addr);
+    });
     return handle;
   }
   // Forgets the entry if it still is `self`.
@@ -76,6 +90,11 @@ class activations {
 
  private:
   std::unordered_map<Key, Handle, Hash> table_;
+  struct life {
+    std::mutex mutex;
+    bool over = false;
+  };
+  std::shared_ptr<life> life_ = std::make_shared<life>();
 };
 
 class directory {
