@@ -58,20 +58,24 @@ std::optional<std::string> get(rocksdb::DB& db, const std::string& key, const ro
   return value;
 }
 
+// A whole forward iteration of `it` against `expected`.
+void check_in_order(rocksdb::Iterator& it, const model& expected) {
+  auto m = expected.begin();
+  for (it.SeekToFirst(); it.Valid(); it.Next(), ++m) {
+    REQUIRE(m != expected.end());
+    CHECK(it.key().ToString() == m->first);
+    CHECK(it.value().ToString() == m->second);
+  }
+  CHECK(m == expected.end());
+}
+
 // Every read path of `db` (at `at`) against `expected`.
 void check_against(rocksdb::DB& db, const model& expected, std::mt19937_64& rng,
                    const rocksdb::Snapshot* at = nullptr) {
   rocksdb::ReadOptions options;
   options.snapshot = at;
   std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(options));
-
-  auto m = expected.begin();
-  for (it->SeekToFirst(); it->Valid(); it->Next(), ++m) {
-    REQUIRE(m != expected.end());
-    CHECK(it->key().ToString() == m->first);
-    CHECK(it->value().ToString() == m->second);
-  }
-  CHECK(m == expected.end());
+  check_in_order(*it, expected);
 
   auto r = expected.rbegin();
   for (it->SeekToLast(); it->Valid(); it->Prev(), ++r) {
@@ -288,13 +292,7 @@ TEST_CASE("memtable: inserts next to an owner's earlier keys keep the list equal
       }
     }
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
-    auto m = expected.begin();
-    for (it->SeekToFirst(); it->Valid(); it->Next(), ++m) {
-      REQUIRE(m != expected.end());
-      REQUIRE(it->key().ToString() == m->first);
-      CHECK(it->value().ToString() == m->second);
-    }
-    CHECK(m == expected.end());
+    check_in_order(*it, expected);
     // Seeks descend through every level: a node linked out of order on any level shows here.
     for (int i = 0; i < 3000; ++i) {
       auto target = owner_key(rng() % 5000, (1u << 30) - 300 + rng() % 600);
