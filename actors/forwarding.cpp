@@ -1,27 +1,21 @@
 #include "actors/forwarding.hpp"
 
 #include <functional>
+#include <memory>
 #include <map>
-#include <set>
 
 #include "actors/directory.hpp"
 #include "actors/media_copy.hpp"
+#include "actors/peer_requests.hpp"
 
 namespace reel::actors {
 
 namespace {
 
-// Requests relayed to another node's router and not yet answered, with what tells their
-// callers the node is gone: a killed node's connection closes at once, and its callers
-// hear "unavailable" then instead of at their request timeout.
 struct forwarder_state {
   idle_timer idle;
-  std::uint64_t next_relay = 0;
-  std::map<std::uint64_t, std::pair<caf::actor_addr, std::function<void()>>> relayed;
-  std::set<caf::actor_addr> watched;  // routers this forwarder monitors
+  peer_requests relayed;  // requests relayed to other nodes' routers, not yet answered
 };
-
-caf::error peer_lost() { return caf_error(errc::unavailable, "the node that owns the data went away; retry"); }
 
 // Sends a request on: to the actor here when this node is the partition's primary, else to
 // the primary's router.
@@ -46,22 +40,15 @@ Promise route(Promise rp, const context& ctx, storage::partition_id p, ToLocal t
 // connection to the router's node is lost.
 template <class Self, class... Ts, class... Xs>
 void relay(Self* self, const context& ctx, caf::typed_response_promise<Ts...> rp, const caf::actor& router, Xs... xs) {
-  auto& st = self->state;
-  auto id = st.next_relay++;
-  st.relayed.emplace(id, std::make_pair(router.address(), [rp]() mutable {
-                       if (rp.pending()) rp.deliver(peer_lost());
-                     }));
-  if (st.watched.insert(router.address()).second) self->monitor(router);
-  self->request(router, ctx.cfg.request_timeout, xs...)
-      .then(
-          [self, rp, id](Ts&... answer) mutable {
-            self->state.relayed.erase(id);
-            if (rp.pending()) rp.deliver(std::move(answer)...);
-          },
-          [self, rp, id](caf::error& e) mutable {
-            self->state.relayed.erase(id);
-            if (rp.pending()) rp.deliver(std::move(e));
-          });
+  self->state.relayed.template ask<Ts...>(
+      self, router, ctx.cfg.request_timeout,
+      [rp](Ts&... answer) mutable {
+        if (rp.pending()) rp.deliver(std::move(answer)...);
+      },
+      [rp](caf::error& e) mutable {
+        if (rp.pending()) rp.deliver(std::move(e));
+      },
+      xs...);
 }
 
 // Handlers every forwarder has: commit completions never come, the idle timer passivates it
@@ -69,22 +56,10 @@ void relay(Self* self, const context& ctx, caf::typed_response_promise<Ts...> rp
 template <class Self>
 auto forwarder_basics(Self* self, const context& ctx, retire_fn retire) {
   schedule_idle_check(self, ctx);
-  self->set_down_handler([self](caf::down_msg& down) {
-    auto& st = self->state;
-    st.watched.erase(down.source);
-    for (auto it = st.relayed.begin(); it != st.relayed.end();) {
-      if (it->second.first != down.source) {
-        ++it;
-        continue;
-      }
-      auto fail = std::move(it->second.second);
-      it = st.relayed.erase(it);
-      fail();
-    }
-  });
+  self->set_down_handler([self](caf::down_msg& down) { self->state.relayed.lost(down.source); });
   return std::make_tuple([](durable_atom, std::uint64_t, bool) {},
                          [self, &ctx, retire](caf::tick_atom) {
-                           on_idle_tick(self, ctx, !self->state.relayed.empty(), [&] { retire(self->address()); });
+                           on_idle_tick(self, ctx, !self->state.relayed.idle(), [&] { retire(self->address()); });
                          });
 }
 
@@ -308,6 +283,30 @@ caf::actor spawn_router(caf::actor_system& sys, context& ctx) {
         },
         [=](to_inbox_atom, std::uint16_t shard, push_atom a, video_id v, user_id author, millis created,
             std::vector<user_id>& owners) { return inbox(shard, a, v, author, created, std::move(owners)); },
+        // A fan-out page's pushes to every inbox partition whose primary is here, grouped by
+        // the sender per node (fanout.cpp): one request each way per node pair and page
+        // instead of one per partition. Refused whole if one of them moved: the page is
+        // redone (pushes are idempotent).
+        [=, &ctx](push_atom a, video_id v, user_id author, millis created,
+                  const std::vector<user_id>& owners) -> caf::response_promise {
+          auto rp = self->make_response_promise();
+          std::map<storage::partition_id, std::vector<user_id>> shards;
+          for (auto owner : owners) shards[storage::partition_of(owner)].push_back(owner);
+          for (auto& [shard, ids] : shards)
+            if (!here(ctx, shard)) return rp.deliver(moved()), rp;
+          auto left = std::make_shared<std::size_t>(shards.size());
+          for (auto& [shard, ids] : shards)
+            self->request(ctx.dir.local_inbox_shard(shard), ctx.cfg.request_timeout, a, v, author, created,
+                          std::move(ids))
+                .then(
+                    [rp, left](caf::ok_atom ok) mutable {
+                      if (--*left == 0 && rp.pending()) rp.deliver(ok);
+                    },
+                    [rp](caf::error& e) mutable {
+                      if (rp.pending()) rp.deliver(std::move(e));
+                    });
+          return rp;
+        },
         [=](to_inbox_atom, std::uint16_t shard, backfill_atom a, user_id owner, user_id author) {
           return inbox(shard, a, owner, author);
         },
