@@ -173,7 +173,9 @@ void on_pushed(self_ptr self, context& ctx, fanout_probe& probe, video_id video,
       return;
     }
     job.pages.erase(job.pages.begin());
-    store_cursor(self, ctx, job, done.last);
+    // The last page's cursor is not stored: finishing deletes the job (a crash before that
+    // is durable redoes the job, which changes nothing). Most jobs are one page.
+    if (!job.scanned_all || !job.pages.empty()) store_cursor(self, ctx, job, done.last);
   }
   pump(self, ctx, probe, video);
 }
