@@ -1,5 +1,6 @@
 // The node's fan-out worker: pushes each published video into its author's followers'
-// inboxes, a page of followers at a time, one push per partition per page. A job's cursor
+// inboxes, a page of followers at a time, one push per partition per page (in a cluster,
+// one per other node for all the partitions it is the primary of). A job's cursor
 // (the last follower id done) is stored after every page, so a crash resumes where it
 // stopped; pushes are idempotent, so a page redone after a crash changes nothing.
 // Authors with at least `celebrity_threshold` followers are not pushed: they join the

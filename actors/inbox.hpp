@@ -1,6 +1,7 @@
 // The inbox shard of one partition: owns the home timelines (inboxes) of that partition's
 // users. Fan-out pushes one batch per partition here; follow backfill and unfollow hiding
-// come from the follower's user actor. Inboxes keep the newest `inbox_cap` entries.
+// come from the follower's user actor. Inboxes keep the newest `inbox_cap` entries. In a
+// cluster, pushes that come while a push write is on its way are written together after it.
 #pragma once
 
 #include <vector>
