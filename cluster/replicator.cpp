@@ -179,8 +179,8 @@ void replicator::push(event e) {
     if (auto* p = std::get_if<ev_propose>(&e)) p->done(false);
     return;
   }
+  if (events_.empty()) wake_.notify_one();  // the loop takes every queued event when it wakes
   events_.push_back(std::move(e));
-  wake_.notify_one();
 }
 
 void replicator::submit(storage::partition_id partition, rocksdb::WriteBatch batch, callback done, std::uint64_t term) {

@@ -19,8 +19,10 @@ void committer::submit(partition_id partition, rocksdb::WriteBatch batch, callba
   {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
+      // Only the first of a queue wakes the thread: it takes the whole queue when it wakes.
+      // (A futex wake per batch was 3% of a cluster node's CPU under publish load.)
+      if (queue_.empty()) wake_.notify_one();
       queue_.push_back({partition, std::move(batch), std::move(durable), sync});
-      wake_.notify_one();
       return;
     }
   }
