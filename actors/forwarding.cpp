@@ -148,6 +148,7 @@ inbox_actor spawn_inbox_forwarder(caf::actor_system& sys, context& ctx, storage:
         return {
             durable,
             tick,
+            [](linger_atom) {},  // only a shard sends it, to itself
             [=, &ctx](push_atom a, video_id video, user_id author, millis created, std::vector<user_id>& owners) {
               self->state.idle.touch();
               return route(self->make_response_promise<caf::ok_atom>(), ctx, shard,

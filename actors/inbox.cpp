@@ -23,11 +23,13 @@ struct inbox_state {
   write_log log;
   idle_timer idle;
   std::uint64_t term = 0;  // the partition's term when this activation loaded its state (runtime.hpp: persist)
-  // Cluster mode: pushes that come while a push is being written wait for it and are
-  // written together. A partition's log entry costs a record, messages and an applied
-  // index on every replica, and one publish pushes to ~25 partitions on Reed98 (~1.6
-  // owners each): one entry per push made entries, not records, the cluster's cost.
-  // Single-node mode writes each push at once (group commit merges them anyway).
+  // Cluster mode: pushes are queued and written together, one write at a time, each
+  // `push_linger` after the previous one was durable (or after the first push of an idle
+  // shard). A partition's log entry costs a record, messages and an applied index on every
+  // replica, and one publish pushes to ~25 partitions on Reed98 (~1.6 owners each): one
+  // entry per push made entries, not records, the cluster's cost. Single-node mode writes
+  // each push at once (group commit merges them anyway). Pushes are the fan-out's, after
+  // the publish was acknowledged: the wait delays feeds, not replies.
   struct queued_push {
     video_id video;
     user_id author;
@@ -36,13 +38,24 @@ struct inbox_state {
   };
   using ok_promise = caf::typed_response_promise<caf::ok_atom>;
   std::size_t push_writes = 0;  // push writes not yet durable
+  bool lingering = false;       // a linger_atom is on its way
   std::vector<queued_push> queued;
   std::vector<ok_promise> queued_replies;
 };
 
+constexpr auto push_linger = std::chrono::milliseconds(10);
+
 using self_ptr = inbox_actor::stateful_pointer<inbox_state>;
 using ok_promise = inbox_state::ok_promise;
 void write_queued(self_ptr self, context& ctx, storage::partition_id shard);
+
+// Starts the wait of the queued pushes, unless it is on already or nothing is queued.
+void linger(self_ptr self) {
+  auto& st = self->state;
+  if (st.lingering || st.queued.empty()) return;
+  st.lingering = true;
+  self->delayed_send(self, push_linger, linger_atom::value);
+}
 
 std::uint64_t& count_of(self_ptr self, context& ctx, user_id owner) {
   auto [it, fresh] = self->state.counts.try_emplace(owner, 0);
@@ -118,7 +131,7 @@ void commit(self_ptr self, context& ctx, storage::partition_id shard, rocksdb::W
               for (auto owner : overfull) trim(self, ctx, owner, trims);
               persist(self, ctx, self->state.log, shard, std::move(trims), [](bool) {});
             }
-            if (pushes && --self->state.push_writes == 0) write_queued(self, ctx, shard);
+            if (pushes && --self->state.push_writes == 0) linger(self);
           });
 }
 
@@ -167,9 +180,10 @@ ok_promise push(self_ptr self, context& ctx, storage::partition_id shard, video_
                 millis created, std::vector<user_id> owners) {
   auto rp = self->make_response_promise<caf::ok_atom>();
   auto& st = self->state;
-  if (ctx.replicated && st.push_writes > 0) {
+  if (ctx.replicated) {
     st.queued.push_back({video, author, created, std::move(owners)});
     st.queued_replies.push_back(rp);
+    if (st.push_writes == 0) linger(self);
     return rp;
   }
   write_pushes(self, ctx, shard, {{video, author, created, std::move(owners)}}, {rp});
@@ -226,7 +240,12 @@ inbox_actor::behavior_type inbox_behavior(self_ptr self, context* ctx, storage::
   return {
       [=](durable_atom, std::uint64_t seq, bool durable) { self->state.log.complete(seq, durable); },
       [=](caf::tick_atom) {
-        on_idle_tick(self, *ctx, !self->state.log.idle(), [&] { ctx->dir.retire_inbox_shard(shard, self->address()); });
+        bool busy = !self->state.log.idle() || !self->state.queued.empty() || self->state.lingering;
+        on_idle_tick(self, *ctx, busy, [&] { ctx->dir.retire_inbox_shard(shard, self->address()); });
+      },
+      [=](linger_atom) {
+        self->state.lingering = false;
+        if (self->state.push_writes == 0) write_queued(self, *ctx, shard);  // else its durability starts the next wait
       },
       [=](push_atom, video_id video, user_id author, millis created, std::vector<user_id>& owners) {
         self->state.idle.touch();
