@@ -1,8 +1,8 @@
 #include "actors/forwarding.hpp"
 
 #include <functional>
-#include <memory>
 #include <map>
+#include <memory>
 
 #include "actors/directory.hpp"
 #include "actors/media_copy.hpp"
@@ -293,8 +293,16 @@ caf::actor spawn_router(caf::actor_system& sys, context& ctx) {
           auto rp = self->make_response_promise();
           std::map<storage::partition_id, std::vector<user_id>> shards;
           for (auto owner : owners) shards[storage::partition_of(owner)].push_back(owner);
-          for (auto& [shard, ids] : shards)
-            if (!here(ctx, shard)) return rp.deliver(moved()), rp;
+          for (const auto& entry : shards) {
+            if (!here(ctx, entry.first)) {
+              rp.deliver(moved());
+              return rp;
+            }
+          }
+          if (shards.empty()) {
+            rp.deliver(caf::ok_atom::value);
+            return rp;
+          }
           auto left = std::make_shared<std::size_t>(shards.size());
           for (auto& [shard, ids] : shards)
             self->request(ctx.dir.local_inbox_shard(shard), ctx.cfg.request_timeout, a, v, author, created,

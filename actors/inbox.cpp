@@ -137,8 +137,8 @@ void commit(self_ptr self, context& ctx, storage::partition_id shard, rocksdb::W
 
 // Writes pushes as one batch; an entry already stored (a redone page) or twice among them
 // is added and counted once.
-void write_pushes(self_ptr self, context& ctx, storage::partition_id shard, const std::vector<inbox_state::queued_push>& pushes,
-                  std::vector<ok_promise> replies) {
+void write_pushes(self_ptr self, context& ctx, storage::partition_id shard,
+                  const std::vector<inbox_state::queued_push>& pushes, std::vector<ok_promise> replies) {
   std::vector<user_id> owners;
   std::vector<std::string> keys;
   std::vector<std::string> entries;

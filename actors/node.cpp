@@ -44,7 +44,8 @@ node::impl::impl(const node_options& o) : options(o) {
   // (committer, replicator, middleman, clock), and workers beyond the cores only add context
   // switches: on this 2-core VM, 3 nodes under the publish load at 300/s had a p99 of 24 ms
   // with 4 workers each and 20 ms with 2 (bench/run --only cluster_publish, two runs each).
-  if (o.cluster) caf_config.set("scheduler.max-threads", static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
+  if (o.cluster)
+    caf_config.set("scheduler.max-threads", static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
   system = std::make_unique<caf::actor_system>(caf_config);
   dir = std::make_unique<directory>(*system);
   if (o.cluster) join_cluster(static_cast<std::uint16_t>(cfg.node), storage_id);
