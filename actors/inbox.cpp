@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "actors/celebrities.hpp"
 #include "actors/directory.hpp"
@@ -30,17 +31,17 @@ struct inbox_state {
   // entry per push made entries, not records, the cluster's cost. Single-node mode writes
   // each push at once (group commit merges them anyway). Pushes are the fan-out's, after
   // the publish was acknowledged: the wait delays feeds, not replies.
+  using ok_promise = caf::typed_response_promise<caf::ok_atom>;
   struct queued_push {
     video_id video;
     user_id author;
     millis created;
     std::vector<user_id> owners;
+    ok_promise reply;
   };
-  using ok_promise = caf::typed_response_promise<caf::ok_atom>;
   std::size_t push_writes = 0;  // push writes not yet durable
   bool lingering = false;       // a linger_atom is on its way
   std::vector<queued_push> queued;
-  std::vector<ok_promise> queued_replies;
 };
 
 constexpr auto push_linger = std::chrono::milliseconds(10);
@@ -121,7 +122,7 @@ void commit(self_ptr self, context& ctx, storage::partition_id shard, rocksdb::W
           [self, &ctx, shard, overfull, replies, pushes](bool durable) mutable {
             if (!durable) {
               for (auto& rp : replies) rp.deliver(write_failed(ctx));
-              for (auto& rp : self->state.queued_replies) rp.deliver(write_failed(ctx));
+              for (auto& p : self->state.queued) p.reply.deliver(write_failed(ctx));
               self->quit(caf::exit_reason::user_shutdown);
               return;
             }
@@ -135,19 +136,20 @@ void commit(self_ptr self, context& ctx, storage::partition_id shard, rocksdb::W
           });
 }
 
-// Writes pushes as one batch; an entry already stored (a redone page) or twice among them
-// is added and counted once.
+// Writes pushes as one batch and answers them once it is durable; an entry already stored
+// (a redone page) or twice among them is added and counted once.
 void write_pushes(self_ptr self, context& ctx, storage::partition_id shard,
-                  const std::vector<inbox_state::queued_push>& pushes, std::vector<ok_promise> replies) {
+                  std::vector<inbox_state::queued_push> pushes) {
   std::vector<user_id> owners;
   std::vector<std::string> keys;
-  std::vector<std::string> entries;
-  for (const auto& p : pushes) {
-    auto entry = storage::encode_inbox_entry(p.author);
-    for (auto owner : p.owners) {
+  std::vector<std::size_t> from;     // the push of each owner
+  std::vector<std::string> entries;  // each push's inbox entry
+  for (std::size_t k = 0; k < pushes.size(); ++k) {
+    entries.push_back(storage::encode_inbox_entry(pushes[k].author));
+    for (auto owner : pushes[k].owners) {
       owners.push_back(owner);
-      keys.push_back(storage::keys::inbox(owner, p.created, p.video).str());
-      entries.push_back(entry);
+      keys.push_back(storage::keys::inbox(owner, pushes[k].created, pushes[k].video).str());
+      from.push_back(k);
     }
   }
   load_counts(self, ctx, owners);
@@ -159,34 +161,33 @@ void write_pushes(self_ptr self, context& ctx, storage::partition_id shard,
   for (std::size_t i = 0; i < owners.size(); ++i) {
     if (seen.insert(owners[i]).second) touched.push_back(owners[i]);
     if (existing[i] || !added.insert(keys[i]).second) continue;
-    batch.Put(keys[i], entries[i]);
+    batch.Put(keys[i], entries[from[i]]);
     note_added(self, owners[i], keys[i]);
     ++self->state.counts[owners[i]];
   }
+  std::vector<ok_promise> replies;
+  replies.reserve(pushes.size());
+  for (auto& p : pushes) replies.push_back(std::move(p.reply));
   commit(self, ctx, shard, std::move(batch), touched, std::move(replies), true);
 }
 
 void write_queued(self_ptr self, context& ctx, storage::partition_id shard) {
-  auto& st = self->state;
-  if (st.queued.empty()) return;
-  auto pushes = std::move(st.queued);
-  auto replies = std::move(st.queued_replies);
-  st.queued.clear();
-  st.queued_replies.clear();
-  write_pushes(self, ctx, shard, pushes, std::move(replies));
+  auto pushes = std::exchange(self->state.queued, {});
+  if (!pushes.empty()) write_pushes(self, ctx, shard, std::move(pushes));
 }
 
 ok_promise push(self_ptr self, context& ctx, storage::partition_id shard, video_id video, user_id author,
                 millis created, std::vector<user_id> owners) {
   auto rp = self->make_response_promise<caf::ok_atom>();
-  auto& st = self->state;
-  if (ctx.replicated) {
-    st.queued.push_back({video, author, created, std::move(owners)});
-    st.queued_replies.push_back(rp);
-    if (st.push_writes == 0) linger(self);
+  inbox_state::queued_push p{video, author, created, std::move(owners), rp};
+  if (!ctx.replicated) {
+    std::vector<inbox_state::queued_push> one;
+    one.push_back(std::move(p));
+    write_pushes(self, ctx, shard, std::move(one));
     return rp;
   }
-  write_pushes(self, ctx, shard, {{video, author, created, std::move(owners)}}, {rp});
+  self->state.queued.push_back(std::move(p));
+  if (self->state.push_writes == 0) linger(self);
   return rp;
 }
 
