@@ -455,6 +455,12 @@ void replica::check_peers(instant now) {
 void replica::tick(instant now) {
   now_ = now;
   if (role_ != role::primary) return;
+  // Heartbeats go out in the first tick of each heartbeat period, to peers this replica
+  // sent nothing for half a period: a node's replicas share its clock, so an idle node's 65
+  // go to each peer as one message per period. Counted from each last send, they fell due
+  // at scattered ticks and went as ~10 messages per period and peer.
+  const auto period = options_.times.heartbeat.count();
+  const bool beat = now.count() / period != last_tick_.count() / period;
   for (auto& [node, p] : peers_) {
     if (p.snapshot) continue;
     if (p.match < log_.last_index() && now - p.last_advanced >= options_.times.retransmit) {
@@ -462,7 +468,7 @@ void replica::tick(instant now) {
       p.probing = true;
       p.last_advanced = now;
       send_entries(p, now, true);
-    } else if (now - p.last_sent >= options_.times.heartbeat) {
+    } else if (beat && now - p.last_sent >= options_.times.heartbeat / 2) {
       send_notice(p, now);
     }
   }

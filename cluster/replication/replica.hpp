@@ -38,7 +38,7 @@
 namespace reel::cluster::replication {
 
 struct timing {
-  instant heartbeat{100};         // the primary sends an empty append when nothing else went out
+  instant heartbeat{100};         // the primary's empty appends: each period, to peers sent nothing for half of one
   instant retransmit{400};        // resend from a peer's match when it has not advanced for this long
   instant failure_timeout{2000};  // a peer silent for this long is reported lost
 };
