@@ -43,7 +43,6 @@ struct inbox_state {
   std::size_t push_writes = 0;  // push writes not yet durable
   bool lingering = false;       // a linger_atom is on its way
   std::vector<queued_push> queued;
-  std::size_t queued_owners = 0;  // over `queued`
 };
 
 // A feed gets a new video up to this (and one write) later: API.md allows fan-out "a
@@ -62,7 +61,9 @@ void write_queued(self_ptr self, context& ctx, storage::partition_id shard);
 // starts their wait (unless it is on already or nothing is queued).
 void write_or_linger(self_ptr self, context& ctx, storage::partition_id shard) {
   auto& st = self->state;
-  if (st.queued_owners >= push_batch_owners) return write_queued(self, ctx, shard);
+  std::size_t owners = 0;
+  for (const auto& p : st.queued) owners += p.owners.size();
+  if (owners >= push_batch_owners) return write_queued(self, ctx, shard);
   if (st.lingering || st.queued.empty()) return;
   st.lingering = true;
   self->delayed_send(self, push_linger, linger_atom::value);
@@ -182,7 +183,6 @@ void write_pushes(self_ptr self, context& ctx, storage::partition_id shard,
 }
 
 void write_queued(self_ptr self, context& ctx, storage::partition_id shard) {
-  self->state.queued_owners = 0;
   auto pushes = std::exchange(self->state.queued, {});
   if (!pushes.empty()) write_pushes(self, ctx, shard, std::move(pushes));
 }
@@ -197,7 +197,6 @@ ok_promise push(self_ptr self, context& ctx, storage::partition_id shard, video_
     write_pushes(self, ctx, shard, std::move(one));
     return rp;
   }
-  self->state.queued_owners += p.owners.size();
   self->state.queued.push_back(std::move(p));
   if (self->state.push_writes == 0) write_or_linger(self, ctx, shard);
   return rp;
@@ -257,6 +256,7 @@ inbox_actor::behavior_type inbox_behavior(self_ptr self, context* ctx, storage::
         on_idle_tick(self, *ctx, busy, [&] { ctx->dir.retire_inbox_shard(shard, self->address()); });
       },
       [=](linger_atom) {
+        // (A wait that a full batch cut short still arrives: the pushes queued since go early.)
         self->state.lingering = false;
         if (self->state.push_writes == 0) write_queued(self, *ctx, shard);  // else its durability starts the next wait
       },

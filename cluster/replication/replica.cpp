@@ -460,7 +460,7 @@ void replica::tick(instant now) {
   // go to each peer as one message per period. Counted from each last send, they fell due
   // at scattered ticks and went as ~10 messages per period and peer.
   const auto period = options_.times.heartbeat.count();
-  const bool beat = now.count() / period != last_tick_.count() / period;
+  const bool beat = now.count() / period != last_tick_.count() / period;  // check_peers() below moves last_tick_
   for (auto& [node, p] : peers_) {
     if (p.snapshot) continue;
     if (p.match < log_.last_index() && now - p.last_advanced >= options_.times.retransmit) {
